@@ -1,0 +1,5 @@
+"""Allow `python -m a2bench`."""
+
+from a2bench.cli import main
+
+main()

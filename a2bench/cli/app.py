@@ -1,0 +1,119 @@
+"""The root `a2bench` command: demo, evaluate, report, and the sub-command groups."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from a2bench import __version__
+from a2bench.cli.common import QuietOption, RootOption, err, out
+from a2bench.cli.data import data_app, suites_app
+from a2bench.cli.listing import methods_app, metrics_app
+from a2bench.errors import A2BenchError
+
+app = typer.Typer(help="Reproducible evaluation of character image animation.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+app.add_typer(data_app, name="data")
+app.add_typer(suites_app, name="suites")
+app.add_typer(metrics_app, name="metrics")
+app.add_typer(methods_app, name="methods")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"a2bench {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """Reproducible evaluation of character image animation."""
+
+
+@app.command()
+def demo(out_dir: Annotated[Path, typer.Option("--out", help="Run directory for videos, database and "
+                                               "reports.")] = Path("a2bench-demo"),
+         root: RootOption = None, quiet: QuietOption = False) -> None:
+    """Generate synth-mini, run the CPU baselines, score them and write an HTML leaderboard."""
+    from a2bench.demo import run_demo
+    from a2bench.reports.terminal import terminal_table
+
+    outcome = run_demo(out_dir, root, quiet)
+    out.print(terminal_table(outcome.results))
+    out.print(f"HTML leaderboard: {outcome.html_path.resolve()}")
+    out.print(f"Results: {outcome.results_path.resolve()}")
+
+
+@app.command()
+def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predicted videos (.mp4 or frame "
+                                                "folders).")],
+             gt: Annotated[Path, typer.Option("--gt", help="Folder of ground-truth videos, matched by file stem.")],
+             protocol: Annotated[str, typer.Option(help="Protocol id.")] = "animatex-paper",
+             metrics: Annotated[str | None, typer.Option(help="Comma-separated metrics (default: psnr,ssim,l1).")]
+             = None,
+             json_out: Annotated[Path | None, typer.Option("--json", help="Write the results document here.")]
+             = None,
+             quiet: QuietOption = False) -> None:
+    """Score a folder of predicted videos against a folder of ground-truth videos."""
+    from a2bench.metrics import get_protocol, resolve_metrics
+    from a2bench.metrics.bootstrap import DEFAULT_SEED
+    from a2bench.progress import progress_bar
+    from a2bench.provenance import collect
+    from a2bench.reports.terminal import terminal_table
+    from a2bench.results import build_results, write_json
+    from a2bench.scoring import match_folders, score_pairs
+
+    chosen = get_protocol(protocol)
+    names = [n.strip() for n in metrics.split(",") if n.strip()] if metrics else None
+    resolved = resolve_metrics(chosen.id, names)
+    pairs = match_folders(pred, gt)
+    with progress_bar("Scoring", len(pairs), quiet) as advance:
+        scores = score_pairs(pairs, chosen, resolved, on_case=advance)
+    provenance = collect({"bootstrap": DEFAULT_SEED}, {"pred_dir": str(pred.resolve()),
+                                                        "gt_dir": str(gt.resolve())})
+    results = build_results(chosen, None, provenance, {"pred": scores}, resolved)
+    out.print(terminal_table(results))
+    if json_out:
+        out.print(f"Results: {write_json(json_out, results).resolve()}")
+
+
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="A run directory (from `a2bench demo` or a run).")]
+           ) -> None:
+    """Re-export results.json and render the HTML and Markdown leaderboards of a run directory."""
+    from a2bench.pipeline import export_results, write_reports
+    from a2bench.reports.terminal import terminal_table
+    from a2bench.results import RESULTS_FILE, load_results
+    from a2bench.store import STORE_FILE, Store
+
+    if not run_dir.is_dir():
+        raise A2BenchError("run directory does not exist", path=run_dir, fix="pass the --out folder of a run")
+    database = run_dir / STORE_FILE
+    if database.exists():
+        with Store(database) as store:
+            run_id = store.latest_run()
+            if run_id is None:
+                raise A2BenchError("the run database holds no run", path=database, fix="run it again")
+            results = export_results(store, run_id)
+    else:
+        results = load_results(run_dir / RESULTS_FILE)
+    _, html_path, md_path = write_reports(results, run_dir)
+    out.print(terminal_table(results))
+    out.print(f"HTML leaderboard: {html_path.resolve()}")
+    out.print(f"Markdown: {md_path.resolve()}")
+
+
+def main() -> None:
+    """Console entry point: user errors become one line on stderr and exit status 1."""
+    try:
+        app()
+    except A2BenchError as exc:
+        err.print(f"error: {exc.line()}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted; completed work is saved and will be resumed", markup=False)
+        sys.exit(130)

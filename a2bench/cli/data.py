@@ -1,0 +1,67 @@
+"""`a2bench suites ...` and `a2bench data ...`: know, get, generate and verify benchmark data."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from a2bench.cli.common import QuietOption, RootOption, err, out
+from a2bench.errors import A2BenchError
+
+suites_app = typer.Typer(help="Benchmark suites known to a2bench.", no_args_is_help=True)
+data_app = typer.Typer(help="Get, generate and verify benchmark data.", no_args_is_help=True)
+
+
+@suites_app.command("list")
+def suites_list(root: RootOption = None) -> None:
+    """List the suites a2bench knows, with case counts and whether they are present."""
+    from rich.table import Table
+
+    from a2bench.data.suites import builtin_suites, data_root
+
+    table = Table("Suite", "Version", "Cases", "Source", "Present", "Description")
+    for name, manifest in builtin_suites().items():
+        present = (data_root(root) / name).is_dir()
+        table.add_row(name, manifest.version, str(len(manifest.cases)), manifest.sources[0].kind,
+                      "yes" if present else "no", manifest.description)
+    out.print(table)
+
+
+@data_app.command("verify")
+def data_verify(suite: Annotated[str, typer.Argument(help="Suite id, e.g. synth-mini.")],
+                full: Annotated[bool, typer.Option("--full/--fast", help="Check hashes (full) or only presence "
+                                                   "and sizes (fast).")] = True,
+                root: RootOption = None, quiet: QuietOption = False) -> None:
+    """Check a suite's files against its manifest; names every missing or altered file."""
+    from a2bench.data.suites import open_suite
+    from a2bench.progress import progress_bar
+
+    opened = open_suite(suite, root)
+    if not opened.folder.is_dir():
+        raise A2BenchError("suite is not present", path=opened.folder,
+                           fix=f"run `a2bench data download {suite}` first")
+    with progress_bar(f"Verifying {suite}", opened.file_count(), quiet) as advance:
+        problems = opened.verify(full=full, on_file=advance)
+    for problem in problems:
+        err.print(problem.line(), markup=False, highlight=False)
+    if problems:
+        err.print(f"{suite}: {len(problems)} problem(s); run `a2bench data download {suite}` to restore.",
+                  markup=False)
+        raise typer.Exit(1)
+    out.print(f"{suite}: all {opened.file_count()} files verified ({'hashes' if full else 'presence and sizes'})"
+              f"; fingerprint {opened.manifest.fingerprint()}")
+
+
+@data_app.command("download")
+def data_download(suite: Annotated[str, typer.Argument(help="Suite id.")], root: RootOption = None,
+                  quiet: QuietOption = False) -> None:
+    """Put a suite in place: generated suites are generated locally and verified."""
+    from a2bench.data.prepare import prepare_generated
+    from a2bench.data.suites import open_suite
+    from a2bench.progress import progress_bar
+
+    opened = open_suite(suite, root)
+    with progress_bar(f"Preparing {suite}", len(opened.manifest.cases), quiet) as advance:
+        written = prepare_generated(opened, on_case=advance)
+    out.print(f"{suite}: {len(written)} case(s) generated, all verified in {opened.folder}")

@@ -1,0 +1,142 @@
+"""Suites on disk: where they live, their cases, verification against the manifest, local generation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from a2bench.data.hashing import content_sha256, file_sha256
+from a2bench.data.manifest import CaseEntry, FileEntry, Manifest, parse_manifest
+from a2bench.errors import DataError, UnknownNameError
+
+DATA_ENV = "A2BENCH_DATA"
+
+
+def data_root(root: Path | str | None = None) -> Path:
+    """The data root: `--root`, else $A2BENCH_DATA, else the per-user data directory."""
+    if root is not None:
+        return Path(root).expanduser()
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV]).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("a2bench", appauthor=False))
+
+
+def builtin_suites() -> dict[str, Manifest]:
+    """Every manifest shipped in a2bench.data_manifests, by suite id."""
+    suites = {}
+    for entry in resources.files("a2bench.data_manifests").iterdir():
+        if entry.name.endswith(".json"):
+            manifest = parse_manifest(entry.read_text(encoding="utf-8"), f"a2bench.data_manifests/{entry.name}")
+            suites[manifest.suite] = manifest
+    return dict(sorted(suites.items()))
+
+
+def get_manifest(name: str) -> Manifest:
+    """The manifest of a known suite."""
+    suites = builtin_suites()
+    if name not in suites:
+        raise UnknownNameError(f"unknown suite '{name}'",
+                               fix=f"use one of: {', '.join(suites)} (see `a2bench suites list`)")
+    return suites[name]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark case: paths of its files by role, and its tags."""
+
+    id: str
+    files: dict[str, Path]
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> Path:
+        return self.files["reference"]
+
+    @property
+    def ground_truth(self) -> Path | None:
+        return self.files.get("ground_truth")
+
+    @property
+    def poses(self) -> Path | None:
+        return self.files.get("poses")
+
+    @property
+    def reference_pose(self) -> Path | None:
+        return self.files.get("reference_pose")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file that fails verification: what is wrong and how to fix it."""
+
+    path: Path
+    issue: str
+
+    def line(self) -> str:
+        return f"{self.path}: {self.issue}"
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A suite's manifest and the folder holding its files."""
+
+    manifest: Manifest
+    folder: Path
+
+    @property
+    def name(self) -> str:
+        return self.manifest.suite
+
+    def cases(self) -> list[Case]:
+        return [Case(entry.id, {role: self.folder / f.path for role, f in entry.files.items()}, dict(entry.tags))
+                for entry in self.manifest.cases]
+
+    def verify(self, full: bool = True, on_file: Callable[[], None] | None = None) -> list[Problem]:
+        """Problems with the suite's files: missing ones, and (full) ones whose hash differs."""
+        problems = []
+        for entry in self.manifest.cases:
+            for role, file in entry.files.items():
+                problem = self._check(entry, role, file, full)
+                if problem:
+                    problems.append(problem)
+                if on_file:
+                    on_file()
+        return problems
+
+    def file_count(self) -> int:
+        return sum(len(case.files) for case in self.manifest.cases)
+
+    def _check(self, case: CaseEntry, role: str, file: FileEntry, full: bool) -> Problem | None:
+        path = self.folder / file.path
+        if not path.exists():
+            return Problem(path, f"missing ({case.id} {role})")
+        if file.size is not None and path.is_file() and path.stat().st_size != file.size:
+            return Problem(path, f"size {path.stat().st_size} differs from the manifest's {file.size}")
+        if full:
+            try:
+                actual = content_sha256(path) if file.hash == "content" else file_sha256(path)
+            except DataError as exc:
+                return Problem(path, exc.message)
+            if actual != file.sha256:
+                return Problem(path, "altered: its hash differs from the manifest")
+        return None
+
+
+def open_suite(name: str, root: Path | str | None = None) -> Suite:
+    """The suite `name` under the data root (its files may or may not be present yet)."""
+    return Suite(get_manifest(name), data_root(root) / name)
+
+
+def require_verified(suite: Suite, full: bool = True) -> None:
+    """Raise DataError naming the first problem (and how many) unless every file verifies."""
+    problems = suite.verify(full=full)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        fix = (f"run `a2bench data download {suite.name}` to regenerate it" if suite.manifest.generated
+               else f"run `a2bench data download {suite.name}` or re-import the data")
+        raise DataError(problems[0].issue + more, path=problems[0].path, fix=fix)

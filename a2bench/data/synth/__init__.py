@@ -1,0 +1,1 @@
+"""Procedural anthropomorphic characters with exact ground truth: the embedded synthetic suites."""

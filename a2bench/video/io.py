@@ -1,0 +1,222 @@
+"""Read and write videos as uint8 RGB arrays of shape (T, H, W, 3).
+
+A video is either a file (`.mp4` and other containers, decoded with decord, PyAV as fallback) or
+a folder of image frames ordered by the numbers in their names. Grayscale frames are repeated to
+three channels and an alpha channel is dropped (documented behaviour, see docs in README).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from a2bench.errors import VideoReadError
+
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif")
+FRAME_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def _natural_key(path: Path) -> list[object]:
+    """Sort `frame2.png` before `frame10.png`."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
+
+def frame_files(folder: Path) -> list[Path]:
+    """The image frames of a frame folder, in playback order."""
+    return sorted((p for p in folder.iterdir() if p.suffix.lower() in FRAME_SUFFIXES), key=_natural_key)
+
+
+def to_rgb(array: np.ndarray, source: Path) -> np.ndarray:
+    """Bring a decoded image to uint8 RGB: gray is repeated, alpha dropped, other dtypes refused."""
+    if array.dtype != np.uint8:
+        raise VideoReadError(f"frames are {array.dtype}, expected 8-bit", path=source,
+                             fix="save 8-bit RGB frames")
+    if array.ndim == 2:
+        return np.repeat(array[..., None], 3, axis=-1)
+    if array.ndim == 3 and array.shape[-1] == 4:
+        return np.ascontiguousarray(array[..., :3])
+    if array.ndim == 3 and array.shape[-1] == 3:
+        return array
+    raise VideoReadError(f"frames have shape {array.shape}, expected H×W×3", path=source,
+                         fix="save RGB frames")
+
+
+def _read_frame_folder(folder: Path) -> np.ndarray:
+    files = frame_files(folder)
+    if not files:
+        raise VideoReadError("folder holds no .png or .jpg frames", path=folder,
+                             fix="put the video's frames in it as numbered PNG files")
+    frames = []
+    for file in files:
+        try:
+            with Image.open(file) as image:
+                image.load()
+                if image.mode not in ("L", "RGB", "RGBA"):
+                    image = image.convert("RGB")
+                array = np.asarray(image)
+        except (OSError, UnidentifiedImageError, SyntaxError) as exc:
+            raise VideoReadError(f"cannot decode frame ({exc})", path=file,
+                                 fix="re-export the frame as PNG") from None
+        frames.append(to_rgb(array, file))
+    shapes = {f.shape for f in frames}
+    if len(shapes) > 1:
+        raise VideoReadError(f"frames have different sizes {sorted(shapes)}", path=folder,
+                             fix="export every frame at the same resolution")
+    return np.stack(frames)
+
+
+def _decode_with_decord(path: Path) -> np.ndarray:
+    import decord
+
+    reader = decord.VideoReader(str(path), ctx=decord.cpu(0), num_threads=1)
+    count = len(reader)
+    if count == 0:
+        raise VideoReadError("video has no frames", path=path, fix="re-encode the video")
+    return reader.get_batch(list(range(count))).asnumpy()
+
+
+def _decode_with_pyav(path: Path) -> np.ndarray:
+    import av
+
+    with av.open(str(path)) as container:
+        if not container.streams.video:
+            raise VideoReadError("file has no video stream", path=path, fix="pass a video file")
+        stream = container.streams.video[0]
+        expected = stream.frames
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
+    if not frames:
+        raise VideoReadError("video has no decodable frames", path=path, fix="re-encode the video")
+    if expected and len(frames) < expected:
+        raise VideoReadError(f"video is truncated: decoded {len(frames)} of {expected} frames",
+                             path=path, fix="re-encode or re-download the video")
+    return np.stack(frames)
+
+
+def _read_video_file(path: Path) -> np.ndarray:
+    errors = []
+    for decode in (_decode_with_decord, _decode_with_pyav):
+        try:
+            return to_rgb(decode(path), path)
+        except VideoReadError:
+            raise
+        except ImportError as exc:
+            errors.append(str(exc))
+        except Exception as exc:  # decoders raise their own error types for damaged files
+            errors.append(f"{decode.__name__.removeprefix('_decode_with_')}: {exc}")
+    raise VideoReadError(f"cannot decode video ({'; '.join(errors)})", path=path,
+                         fix="check that the file is complete, or re-encode it as H.264 MP4")
+
+
+def read_video(path: Path | str) -> np.ndarray:
+    """Decode a video file or frame folder into uint8 RGB frames of shape (T, H, W, 3)."""
+    path = Path(path)
+    if path.is_dir():
+        return _read_frame_folder(path)
+    if not path.exists():
+        raise VideoReadError("no such video", path=path, fix="check the path")
+    if path.suffix.lower() in FRAME_SUFFIXES:
+        return _read_frame_folder_single(path)
+    return _read_video_file(path)
+
+
+def _read_frame_folder_single(path: Path) -> np.ndarray:
+    """A single image read as a one-frame video (used for reference images)."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+            array = np.asarray(image if image.mode in ("L", "RGB", "RGBA") else image.convert("RGB"))
+    except (OSError, UnidentifiedImageError, SyntaxError) as exc:
+        raise VideoReadError(f"cannot decode image ({exc})", path=path, fix="re-export it as PNG") from None
+    return to_rgb(array, path)[None]
+
+
+def read_image(path: Path | str) -> np.ndarray:
+    """Decode one image into uint8 RGB (H, W, 3)."""
+    return _read_frame_folder_single(Path(path))[0]
+
+
+def write_png(path: Path, image: np.ndarray) -> None:
+    """Write one uint8 RGB image as PNG, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        Image.fromarray(image).save(tmp, format="PNG")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_mp4(path: Path, frames: np.ndarray, fps: int) -> None:
+    import av
+
+    height, width = frames.shape[1:3]
+    with av.open(str(path), mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = width - width % 2, height - height % 2
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": "16"}
+        for frame in frames:
+            image = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame[: stream.height, : stream.width]),
+                                               format="rgb24")
+            container.mux(stream.encode(image))
+        container.mux(stream.encode())
+
+
+def write_video(path: Path | str, frames: np.ndarray, fps: int = 8) -> Path:
+    """Write uint8 RGB frames as a folder of PNGs (no suffix) or an H.264 MP4 (`.mp4`), atomically."""
+    path = Path(path)
+    frames = np.asarray(frames)
+    if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError(f"expected uint8 frames (T, H, W, 3), got {frames.dtype} {frames.shape}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{path.name}-", dir=path.parent))
+    try:
+        if path.suffix.lower() == ".mp4":
+            target = tmp / path.name
+            _write_mp4(target, frames, fps)
+            os.replace(target, path)
+            tmp.rmdir()
+        else:
+            for index, frame in enumerate(frames):
+                Image.fromarray(frame).save(tmp / f"{index:05d}.png", format="PNG")
+            if path.exists():
+                _remove_frame_folder(path)
+            os.replace(tmp, path)
+    except BaseException:
+        _remove_frame_folder(tmp)
+        raise
+    return path
+
+
+def _remove_frame_folder(folder: Path) -> None:
+    """Delete a frame folder this module wrote (only its files, then the folder)."""
+    if not folder.exists():
+        return
+    for child in folder.iterdir():
+        child.unlink()
+    folder.rmdir()
+
+
+def discover_videos(folder: Path | str) -> dict[str, Path]:
+    """Map each video's stem to its path: video files and sub-folders of frames, one level deep."""
+    folder = Path(folder)
+    found: dict[str, Path] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        is_video = (entry.is_file() and entry.suffix.lower() in VIDEO_SUFFIXES) or entry.is_dir()
+        if not is_video:
+            continue
+        stem = entry.stem if entry.is_file() else entry.name
+        if stem in found:
+            raise VideoReadError(f"two videos named '{stem}' ({found[stem].name} and {entry.name})",
+                                 path=folder, fix="keep one video per name")
+        found[stem] = entry
+    return found

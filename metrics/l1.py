@@ -1,0 +1,21 @@
+"""L1 as the DisCo toolkit reports it: mean absolute difference on 0–255, divided by H·W."""
+
+from __future__ import annotations
+
+import numpy as np
+from a2bench.metrics.registry import FrameMetric, register
+
+
+@register()
+class L1(FrameMetric):
+    """mean(|a−b|)/(H·W) over all pixels and channels: why published values are around 1e-4."""
+
+    name = "l1"
+    label = "L1"
+    higher_is_better = False
+    description = "Mean absolute error on the 0–255 scale divided by H·W (the paper's convention)."
+
+    def per_frame(self, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+        height, width = gt.shape[1:3]
+        diff = np.abs(pred.astype(np.float64) - gt.astype(np.float64))
+        return np.mean(diff, axis=(1, 2, 3)) / (height * width)

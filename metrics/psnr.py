@@ -1,0 +1,46 @@
+"""PSNR* (float, the paper's fix) and the legacy uint8 PSNR with its wrap-around, kept for old tables."""
+
+from __future__ import annotations
+
+import numpy as np
+from a2bench.metrics.registry import FrameMetric, register
+
+PEAK = 255.0
+PSNR_OF_IDENTICAL = 100.0
+
+
+def psnr_from_mse(mse: np.ndarray) -> np.ndarray:
+    """20·log10(255/√MSE), and 100 where MSE is 0 (the DisCo convention)."""
+    mse = np.asarray(mse, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        values = 20.0 * np.log10(PEAK / np.sqrt(mse))
+    return np.where(mse == 0, PSNR_OF_IDENTICAL, values)
+
+
+@register()
+class PSNR(FrameMetric):
+    """PSNR*: MSE over all pixels and channels in float64 on the 0–255 scale."""
+
+    name = "psnr"
+    label = "PSNR*"
+    higher_is_better = True
+    description = "Peak signal-to-noise ratio in float64 (no uint8 overflow); 100 for identical frames."
+
+    def per_frame(self, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+        diff = pred.astype(np.float64) - gt.astype(np.float64)
+        return psnr_from_mse(np.mean(diff * diff, axis=(1, 2, 3)))
+
+
+@register("animatex-paper")
+class LegacyPSNR(FrameMetric):
+    """The original script's PSNR: uint8 difference and square, both wrapping modulo 256 (DisCo#86)."""
+
+    name = "psnr_legacy"
+    label = "PSNR (legacy uint8)"
+    higher_is_better = True
+    description = "Reproduces the uint8 overflow of older papers' PSNR; only for comparing with them."
+
+    def per_frame(self, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+        wrapped = pred.astype(np.uint8) - gt.astype(np.uint8)
+        squared = (wrapped * wrapped).astype(np.float64)
+        return psnr_from_mse(np.mean(squared, axis=(1, 2, 3)))

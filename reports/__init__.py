@@ -1,0 +1,1 @@
+"""Reports: HTML leaderboard and Markdown tables rendered from results.json-shaped data."""
