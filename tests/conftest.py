@@ -1,0 +1,27 @@
+"""Shared fixtures: an isolated data root and a generated synth-mini suite (made once per session)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from a2bench.data.prepare import prepare_generated
+from a2bench.data.suites import Suite, open_suite
+
+
+@pytest.fixture(scope="session")
+def synth_mini(tmp_path_factory: pytest.TempPathFactory) -> Suite:
+    """synth-mini generated into a session-wide temporary data root (read-only for tests)."""
+    root = tmp_path_factory.mktemp("data")
+    suite = open_suite("synth-mini", root)
+    prepare_generated(suite)
+    return suite
+
+
+@pytest.fixture
+def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data root, also exported as $A2BENCH_DATA so CLI calls use it."""
+    root = tmp_path / "data"
+    monkeypatch.setenv("A2BENCH_DATA", str(root))
+    return root
