@@ -6,8 +6,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from a2bench.metrics.base import Metric
 from a2bench.metrics.protocols import Protocol, get_protocol
-from a2bench.metrics.registry import FrameMetric, get_metric
+from a2bench.metrics.registry import get_metric
 from a2bench.reports.html import render_html
 from a2bench.reports.markdown import render_markdown
 from a2bench.results import RESULTS_FILE, build_results, write_json
@@ -19,7 +20,7 @@ MARKDOWN_FILE = "leaderboard.md"
 
 
 def score_into_store(store: Store, run_id: int, method: str, pairs: Sequence[VideoPair], protocol: Protocol,
-                     metrics: Sequence[FrameMetric], on_case: Callable[[str], None] | None = None) -> None:
+                     metrics: Sequence[Metric], on_case: Callable[[str], None] | None = None) -> None:
     """Score the pairs not yet scored in this run; each case is committed as soon as it is done."""
     done = store.scored_cases(run_id, method)
     for pair in pairs:

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from a2bench.errors import A2BenchError
+from a2bench.metrics.base import Metric
 from a2bench.metrics.bootstrap import DEFAULT_SEED, frame_weighted_ci
 from a2bench.metrics.protocols import Protocol
-from a2bench.metrics.registry import FrameMetric
 from a2bench.scoring import CaseScore
 
 RESULTS_FILE = "results.json"
@@ -45,7 +45,7 @@ def method_entry(scores: Sequence[CaseScore], metrics: Sequence[str], seed: int 
 
 
 def build_results(protocol: Protocol, suite: dict[str, Any] | None, provenance: dict[str, Any],
-                  methods: dict[str, Sequence[CaseScore]], metrics: Sequence[FrameMetric],
+                  methods: dict[str, Sequence[CaseScore]], metrics: Sequence[Metric],
                   seed: int = DEFAULT_SEED) -> dict[str, Any]:
     """Assemble the results document from case scores."""
     names = [m.name for m in metrics]

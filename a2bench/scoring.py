@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from a2bench.errors import MatchError
+from a2bench.metrics.base import Metric
 from a2bench.metrics.protocols import Protocol
-from a2bench.metrics.registry import FrameMetric
 from a2bench.video.io import discover_videos, read_video
 
 
@@ -61,7 +61,7 @@ def _names(names: Sequence[str], limit: int = 5) -> str:
 
 
 def score_frames(case_id: str, pred: np.ndarray, gt: np.ndarray, protocol: Protocol,
-                 metrics: Sequence[FrameMetric], pred_path: Path | None = None) -> CaseScore:
+                 metrics: Sequence[Metric], pred_path: Path | None = None) -> CaseScore:
     """Metric values for one case from decoded frames (the prediction is aligned to the ground truth)."""
     if len(pred) != len(gt):
         raise MatchError(f"{len(pred)} frames, but its ground truth has {len(gt)}", path=pred_path or case_id,
@@ -71,12 +71,12 @@ def score_frames(case_id: str, pred: np.ndarray, gt: np.ndarray, protocol: Proto
                                         for metric in metrics})
 
 
-def score_pair(pair: VideoPair, protocol: Protocol, metrics: Sequence[FrameMetric]) -> CaseScore:
+def score_pair(pair: VideoPair, protocol: Protocol, metrics: Sequence[Metric]) -> CaseScore:
     """Decode both videos once and score them with every metric."""
     return score_frames(pair.case_id, read_video(pair.pred), read_video(pair.gt), protocol, metrics, pair.pred)
 
 
-def score_pairs(pairs: Sequence[VideoPair], protocol: Protocol, metrics: Sequence[FrameMetric],
+def score_pairs(pairs: Sequence[VideoPair], protocol: Protocol, metrics: Sequence[Metric],
                 on_case: Callable[[CaseScore], None] | None = None) -> list[CaseScore]:
     """Score every pair in order; the first unreadable or mismatched video raises with its path."""
     scores = []

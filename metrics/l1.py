@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from a2bench.metrics.registry import FrameMetric, register
+from a2bench.metrics.base import FrameMetric
+from a2bench.metrics.registry import register
 
 
 @register()

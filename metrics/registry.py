@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from typing import ClassVar, TypeVar
+from typing import TypeVar
 
-import numpy as np
+from a2bench.metrics.base import Metric
 from a2bench.metrics.protocols import PROTOCOLS, get_protocol
 
 from a2bench.errors import UnknownNameError
 
-
-class FrameMetric(ABC):
-    """A metric with one value per frame pair; a case's value is the mean over its frames."""
-
-    name: ClassVar[str]
-    label: ClassVar[str]
-    higher_is_better: ClassVar[bool]
-    description: ClassVar[str]
-
-    @abstractmethod
-    def per_frame(self, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-        """Values for aligned uint8 frames of shape (T, H, W, 3): a float64 array of length T."""
-
-
-_REGISTRY: dict[tuple[str, str], type[FrameMetric]] = {}
-MetricClass = TypeVar("MetricClass", bound=type[FrameMetric])
+_REGISTRY: dict[tuple[str, str], type[Metric]] = {}
+MetricClass = TypeVar("MetricClass", bound=type[Metric])
 
 
 def register(*protocols: str) -> Callable[[MetricClass], MetricClass]:
@@ -49,7 +34,7 @@ def metric_names(protocol: str) -> list[str]:
     return [name for (proto, name) in _REGISTRY if proto == protocol]
 
 
-def get_metric(protocol: str, name: str) -> FrameMetric:
+def get_metric(protocol: str, name: str) -> Metric:
     """An instance of the metric `name` as the protocol defines it."""
     get_protocol(protocol)
     try:
@@ -63,7 +48,7 @@ def get_metric(protocol: str, name: str) -> FrameMetric:
 DEFAULT_METRICS = ("psnr", "ssim", "l1")
 
 
-def resolve_metrics(protocol: str, names: Iterable[str] | None) -> list[FrameMetric]:
+def resolve_metrics(protocol: str, names: Iterable[str] | None) -> list[Metric]:
     """Instances for the requested metric names (the default set when none), validated up front."""
     chosen = list(names) if names else [n for n in DEFAULT_METRICS if n in metric_names(protocol)]
     if not chosen:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from a2bench.metrics.registry import FrameMetric, register
+from a2bench.metrics.base import FrameMetric
+from a2bench.metrics.registry import register
 from skimage.metrics import structural_similarity
 
 

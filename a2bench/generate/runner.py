@@ -19,8 +19,8 @@ def build_request(case: Case, size: tuple[int, int], seed: int) -> GenerationReq
         raise DataError(f"case '{case.id}' has no pose sequence", path=case.reference.parent,
                         fix="derive poses at import (a2bench data import)")
     reference_pose = load_poses(case.reference_pose).pixels(size)[0] if case.reference_pose else None
-    return GenerationRequest(reference_image=read_image(case.reference), driving_poses=load_poses(case.poses).pixels(size),
-                             output_size=size, reference_pose=reference_pose, seed=seed)
+    return GenerationRequest(reference_image=read_image(case.reference),
+                             driving_poses=load_poses(case.poses).pixels(size), output_size=size, reference_pose=reference_pose, seed=seed)
 
 
 def run_method(adapter: Adapter, cases: Sequence[Case], size: tuple[int, int], out_dir: Path, store: Store,

@@ -92,7 +92,8 @@ def _face(xs: np.ndarray, ys: np.ndarray, center: tuple[float, float], radius: f
         pupil = np.hypot(xs - ex - 0.05 * radius, ys - ey) < 0.1 * radius
         color[white] = (1.0, 1.0, 1.0)
         color[pupil] = (0.05, 0.05, 0.1)
-    mouth = (np.abs(np.hypot(xs - cx, ys - cy + 0.1 * radius) - 0.5 * radius) < 0.06 * radius) & (ys > cy + 0.15 * radius)
+    ring = np.abs(np.hypot(xs - cx, ys - cy + 0.1 * radius) - 0.5 * radius) < 0.06 * radius
+    mouth = ring & (ys > cy + 0.15 * radius)
     color[mouth] = (0.5, 0.1, 0.15)
     return color
 
