@@ -20,7 +20,8 @@ def build_request(case: Case, size: tuple[int, int], seed: int) -> GenerationReq
                         fix="derive poses at import (a2bench data import)")
     reference_pose = load_poses(case.reference_pose).pixels(size)[0] if case.reference_pose else None
     return GenerationRequest(reference_image=read_image(case.reference),
-                             driving_poses=load_poses(case.poses).pixels(size), output_size=size, reference_pose=reference_pose, seed=seed)
+                             driving_poses=load_poses(case.poses).pixels(size), output_size=size,
+                             reference_pose=reference_pose, seed=seed)
 
 
 def run_method(adapter: Adapter, cases: Sequence[Case], size: tuple[int, int], out_dir: Path, store: Store,
