@@ -101,7 +101,7 @@ def _read_video_file(path: Path) -> np.ndarray:
     errors = []
     for decode in (_decode_with_decord, _decode_with_pyav):
         try:
-            return to_rgb(decode(path), path)
+            return decode(path)
         except VideoReadError:
             raise
         except ImportError as exc:

@@ -1,0 +1,105 @@
+"""`a2bench evaluate`: scores folders of videos; every bad input fails cleanly with nothing written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from a2bench.video.io import write_video
+from tests.cli_helpers import assert_clean_failure, run_cli
+
+RNG = np.random.default_rng(11)
+
+
+def frames(t: int = 4, h: int = 32, w: int = 48) -> np.ndarray:
+    return np.repeat(np.repeat(RNG.integers(0, 256, (t, h // 8, w // 8, 3), dtype=np.uint8), 8, 1), 8, 2)
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> tuple[Path, Path]:
+    pred, gt = tmp_path / "pred", tmp_path / "gt"
+    for name in ("clip_a", "clip_b"):
+        video = frames()
+        write_video(gt / name, video)
+        write_video(pred / f"{name}.mp4", video)
+    return pred, gt
+
+
+def test_scores_mp4_predictions_against_frame_folders(folders: tuple[Path, Path], tmp_path: Path) -> None:
+    pred, gt = folders
+    out = tmp_path / "results.json"
+    result = run_cli("evaluate", "--pred", pred, "--gt", gt, "--metrics", "psnr,ssim,l1,psnr_legacy", "--json", out)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(out.read_text())
+    assert document["protocol"] == {"id": "animatex-paper", "version": "1.0"}
+    assert set(document["methods"]) == {"pred"}
+    method = document["methods"]["pred"]
+    assert set(method["per_case"]) == {"clip_a", "clip_b"}
+    assert method["metrics"]["psnr"]["n"] == 2
+    assert method["metrics"]["psnr"]["value"] > 30
+    low, high = method["metrics"]["psnr"]["ci95"]
+    assert low <= method["metrics"]["psnr"]["value"] <= high
+    assert document["provenance"]["packages"]["numpy"] == np.__version__
+    assert "PSNR*" in result.stdout
+
+
+def test_suite_value_is_the_mean_over_all_frames(tmp_path: Path) -> None:
+    pred, gt = tmp_path / "pred", tmp_path / "gt"
+    short, long = frames(t=2), frames(t=6)
+    write_video(gt / "short", short)
+    write_video(gt / "long", long)
+    write_video(pred / "short", short)
+    write_video(pred / "long", np.zeros_like(long))
+    out = tmp_path / "r.json"
+    assert run_cli("evaluate", "--pred", pred, "--gt", gt, "--metrics", "l1", "--json", out).returncode == 0
+    l1 = json.loads(out.read_text())["methods"]["pred"]["metrics"]["l1"]["value"]
+    expected = np.abs(long.astype(np.float64)).mean(axis=(1, 2, 3)).sum() / (32 * 48) / 8
+    assert l1 == pytest.approx(expected, rel=1e-9)
+
+
+def test_missing_folder(folders: tuple[Path, Path], tmp_path: Path) -> None:
+    _, gt = folders
+    assert_clean_failure(run_cli("evaluate", "--pred", tmp_path / "nope", "--gt", gt), "nope", "does not exist")
+
+
+def test_unmatched_names(folders: tuple[Path, Path], tmp_path: Path) -> None:
+    pred, gt = folders
+    write_video(pred / "extra", frames())
+    out = tmp_path / "r.json"
+    assert_clean_failure(run_cli("evaluate", "--pred", pred, "--gt", gt, "--json", out), "'extra'", "same file stem")
+    assert not out.exists()
+
+
+def test_truncated_video(folders: tuple[Path, Path], tmp_path: Path) -> None:
+    pred, gt = folders
+    data = (pred / "clip_b.mp4").read_bytes()
+    (pred / "clip_b.mp4").write_bytes(data[: len(data) // 2])
+    out = tmp_path / "r.json"
+    assert_clean_failure(run_cli("evaluate", "--pred", pred, "--gt", gt, "--json", out), "clip_b.mp4")
+    assert not out.exists()
+
+
+def test_frame_counts_that_differ(folders: tuple[Path, Path], tmp_path: Path) -> None:
+    pred, gt = folders
+    write_video(pred / "clip_a.mp4", frames(t=3))
+    out = tmp_path / "r.json"
+    assert_clean_failure(run_cli("evaluate", "--pred", pred, "--gt", gt, "--json", out), "clip_a.mp4",
+                         "3 frames", "has 4")
+    assert not out.exists()
+
+
+def test_unknown_protocol_and_metric(folders: tuple[Path, Path]) -> None:
+    pred, gt = folders
+    assert_clean_failure(run_cli("evaluate", "--pred", pred, "--gt", gt, "--protocol", "disco"),
+                         "unknown protocol 'disco'", "animatex-paper")
+    assert_clean_failure(run_cli("evaluate", "--pred", pred, "--gt", gt, "--metrics", "psnr,fvdd"),
+                         "unknown metric 'fvdd'")
+
+
+def test_empty_ground_truth_folder(folders: tuple[Path, Path], tmp_path: Path) -> None:
+    pred, _ = folders
+    (tmp_path / "empty").mkdir()
+    assert_clean_failure(run_cli("evaluate", "--pred", pred, "--gt", tmp_path / "empty"), "no videos")
