@@ -16,7 +16,7 @@ from a2bench.metrics.registry import resolve_metrics
 from a2bench.pipeline import export_results, score_into_store, write_reports
 from a2bench.progress import progress_bar
 from a2bench.provenance import collect
-from a2bench.scoring import VideoPair
+from a2bench.scoring import Scorer, VideoPair
 from a2bench.store import STORE_FILE, Store
 
 DEMO_SUITE = "synth-mini"
@@ -43,7 +43,8 @@ def run_demo(out_dir: Path, root: Path | None = None, quiet: bool = False) -> De
     protocol = get_protocol(DEFAULT_PROTOCOL)
     metrics = resolve_metrics(protocol.id, None)
     size = suite.manifest.protocol_defaults.resolution
-    provenance = collect({"generation": GENERATION_SEED, "bootstrap": DEFAULT_SEED})
+    scorer = Scorer(protocol, metrics)
+    provenance = collect({"generation": GENERATION_SEED, "bootstrap": DEFAULT_SEED}, scorer.context.provenance())
     with Store(out_dir / STORE_FILE) as store:
         run_id = store.open_run(protocol.id, protocol.version, [m.name for m in metrics], provenance,
                                 suite=suite.name, suite_fingerprint=suite.manifest.fingerprint(), setting="self")
@@ -52,9 +53,9 @@ def run_demo(out_dir: Path, root: Path | None = None, quiet: bool = False) -> De
             with progress_bar(f"Generating {method}", len(cases), quiet) as advance:
                 videos = run_method(adapter, cases, size, out_dir / "videos", store, run_id, GENERATION_SEED,
                                     on_case=advance)
-            pairs = [VideoPair(case.id, videos[case.id], case.ground_truth) for case in cases]
+            pairs = [VideoPair(case.id, videos[case.id], case.ground_truth, case.reference) for case in cases]
             with progress_bar(f"Scoring {method}", len(pairs), quiet) as advance:
-                score_into_store(store, run_id, method, pairs, protocol, metrics, on_case=advance)
+                score_into_store(store, run_id, method, pairs, scorer, on_case=advance)
         results = export_results(store, run_id)
     json_path, html_path, md_path = write_reports(results, out_dir)
     return DemoOutcome(results, json_path, html_path, md_path)

@@ -3,7 +3,8 @@
 Shape: {"protocol": {"id", "version"}, "suite": {"id", "fingerprint", "setting"} | null,
 "provenance": {...}, "metric_info": {METRIC: {"label", "higher_is_better"}},
 "methods": {NAME: {"metrics": {METRIC: {"value", "ci95": [lo, hi] | null, "n"}},
-"per_case": {CASE: {METRIC: value}}}}}. `n` counts cases; values are frame-weighted means.
+"per_case": {CASE: {METRIC: value}}}}}. `n` counts cases (videos); frame and case metrics are
+frame-weighted means; a metric that could not run has value null and a "skipped" reason.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from a2bench.errors import A2BenchError
 from a2bench.metrics.base import Metric
 from a2bench.metrics.bootstrap import DEFAULT_SEED, frame_weighted_ci
 from a2bench.metrics.protocols import Protocol
-from a2bench.scoring import CaseScore
+from a2bench.scoring import CaseScore, MethodOutcome
 
 RESULTS_FILE = "results.json"
 
@@ -36,18 +37,32 @@ def aggregate(scores: Sequence[CaseScore], metric: str, seed: int = DEFAULT_SEED
     return {"value": value, "ci95": list(interval) if interval else None, "n": len(scored)}
 
 
-def method_entry(scores: Sequence[CaseScore], metrics: Sequence[str], seed: int = DEFAULT_SEED) -> dict[str, Any]:
-    """One method's block: aggregated metrics and per-case values."""
+def skipped_entry(reason: str) -> dict[str, Any]:
+    """A metric that could not run: no value, and the reason (with the command that fixes it)."""
+    return {"value": None, "ci95": None, "n": 0, "skipped": reason}
+
+
+def method_entry(outcome: MethodOutcome, metrics: Sequence[str], seed: int = DEFAULT_SEED) -> dict[str, Any]:
+    """One method's block: aggregated metrics (distribution metrics as computed, skipped ones marked) and
+    per-case values."""
+    entries = {}
+    for name in metrics:
+        if name in outcome.skipped:
+            entries[name] = skipped_entry(outcome.skipped[name])
+        elif name in outcome.distribution:
+            entries[name] = outcome.distribution[name]
+        else:
+            entries[name] = aggregate(outcome.cases, name, seed)
     return {
-        "metrics": {name: aggregate(scores, name, seed) for name in metrics},
-        "per_case": {s.case_id: dict(s.values) for s in sorted(scores, key=lambda s: s.case_id)},
+        "metrics": entries,
+        "per_case": {s.case_id: dict(s.values) for s in sorted(outcome.cases, key=lambda s: s.case_id)},
     }
 
 
 def build_results(protocol: Protocol, suite: dict[str, Any] | None, provenance: dict[str, Any],
-                  methods: dict[str, Sequence[CaseScore]], metrics: Sequence[Metric],
+                  methods: dict[str, MethodOutcome], metrics: Sequence[Metric],
                   seed: int = DEFAULT_SEED) -> dict[str, Any]:
-    """Assemble the results document from case scores."""
+    """Assemble the results document from scored methods."""
     names = [m.name for m in metrics]
     return {
         "protocol": {"id": protocol.id, "version": protocol.version},

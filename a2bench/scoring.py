@@ -1,26 +1,45 @@
-"""Score predicted videos against ground truth: decode each video once, align, feed every metric."""
+"""Score predicted videos against ground truth: decode each video once and feed every metric.
+
+Frame and case metrics give per-case values; distribution metrics (FID, FID-VID, FVD) collect one
+feature block per video from shared extractors and are computed over the whole set at the end.
+Metrics whose weights are missing are skipped with the reason, never scored as zero.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from a2bench.errors import MatchError
-from a2bench.metrics.base import Metric
+from a2bench.metrics.base import (
+    CaseFrames,
+    CaseMetric,
+    DistributionMetric,
+    FeatureExtractor,
+    Metric,
+    MetricContext,
+    WeightsMissing,
+)
+from a2bench.metrics.bootstrap import DEFAULT_SEED, distribution_ci
 from a2bench.metrics.protocols import Protocol
-from a2bench.video.io import discover_videos, read_video
+from a2bench.video.io import discover_videos, read_image, read_video
 
 
 @dataclass(frozen=True)
 class VideoPair:
-    """A predicted video and its ground truth, under one case id."""
+    """A predicted video, its ground truth and (optionally) the reference image, under one case id."""
 
     case_id: str
     pred: Path
     gt: Path
+    reference: Path | None = None
 
 
 @dataclass
@@ -32,10 +51,24 @@ class CaseScore:
     values: dict[str, float] = field(default_factory=dict)
 
 
-def match_folders(pred_dir: Path, gt_dir: Path) -> list[VideoPair]:
+@dataclass
+class FeatureBlocks:
+    """Per-video feature rows of the prediction and ground-truth sets, by extractor key, in case order."""
+
+    pred: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    gt: dict[str, list[np.ndarray]] = field(default_factory=dict)
+
+    def add(self, pred: dict[str, np.ndarray], gt: dict[str, np.ndarray]) -> None:
+        for key, rows in pred.items():
+            self.pred.setdefault(key, []).append(rows)
+        for key, rows in gt.items():
+            self.gt.setdefault(key, []).append(rows)
+
+
+def match_folders(pred_dir: Path, gt_dir: Path, ref_dir: Path | None = None) -> list[VideoPair]:
     """Pair videos by file stem; every prediction needs a ground truth and vice versa."""
-    for label, folder in (("predictions", pred_dir), ("ground truth", gt_dir)):
-        if not folder.is_dir():
+    for label, folder in (("predictions", pred_dir), ("ground truth", gt_dir), ("references", ref_dir)):
+        if folder is not None and not folder.is_dir():
             raise MatchError(f"{label} folder does not exist", path=folder, fix="pass an existing folder")
     preds, gts = discover_videos(pred_dir), discover_videos(gt_dir)
     if not gts:
@@ -52,7 +85,17 @@ def match_folders(pred_dir: Path, gt_dir: Path) -> list[VideoPair]:
     if missing_pred:
         raise MatchError(f"no prediction for {_names(missing_pred)}", path=pred_dir,
                          fix="generate the missing videos or remove their ground truth from --gt")
-    return [VideoPair(stem, preds[stem], gts[stem]) for stem in sorted(gts)]
+    references = _reference_images(ref_dir, sorted(gts)) if ref_dir else {}
+    return [VideoPair(stem, preds[stem], gts[stem], references.get(stem)) for stem in sorted(gts)]
+
+
+def _reference_images(ref_dir: Path, stems: list[str]) -> dict[str, Path]:
+    images = {p.stem: p for p in ref_dir.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg")}
+    missing = [stem for stem in stems if stem not in images]
+    if missing:
+        raise MatchError(f"no reference image for {_names(missing)}", path=ref_dir,
+                         fix="put one <case>.png per ground-truth video in --ref")
+    return images
 
 
 def _names(names: Sequence[str], limit: int = 5) -> str:
@@ -60,29 +103,104 @@ def _names(names: Sequence[str], limit: int = 5) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def score_frames(case_id: str, pred: np.ndarray, gt: np.ndarray, protocol: Protocol,
-                 metrics: Sequence[Metric], pred_path: Path | None = None) -> CaseScore:
-    """Metric values for one case from decoded frames (the prediction is aligned to the ground truth)."""
-    if len(pred) != len(gt):
-        raise MatchError(f"{len(pred)} frames, but its ground truth has {len(gt)}", path=pred_path or case_id,
-                         fix="generate as many frames as the ground truth has (or trim both to the same length)")
-    aligned = protocol.align(pred, gt)
-    return CaseScore(case_id, len(gt), {metric.name: float(np.mean(metric.per_frame(aligned, gt)))
-                                        for metric in metrics})
+FeatureFunction = Callable[[FeatureExtractor, np.ndarray], np.ndarray]
 
 
-def score_pair(pair: VideoPair, protocol: Protocol, metrics: Sequence[Metric]) -> CaseScore:
-    """Decode both videos once and score them with every metric."""
-    return score_frames(pair.case_id, read_video(pair.pred), read_video(pair.gt), protocol, metrics, pair.pred)
+def _compute_features(extractor: FeatureExtractor, frames: np.ndarray) -> np.ndarray:
+    return extractor.extract(frames)
 
 
-def score_pairs(pairs: Sequence[VideoPair], protocol: Protocol, metrics: Sequence[Metric],
-                on_case: Callable[[CaseScore], None] | None = None) -> list[CaseScore]:
-    """Score every pair in order; the first unreadable or mismatched video raises with its path."""
-    scores = []
-    for pair in pairs:
-        score = score_pair(pair, protocol, metrics)
-        scores.append(score)
+class Scorer:
+    """Prepares the metrics once (skipping those without weights) and scores one case at a time."""
+
+    def __init__(self, protocol: Protocol, metrics: Sequence[Metric], context: MetricContext | None = None,
+                 features: FeatureFunction = _compute_features, seed: int = DEFAULT_SEED):
+        self.protocol = protocol
+        self.metrics = list(metrics)
+        self.context = context or MetricContext()
+        self.features = features
+        self.seed = seed
+        self.skipped: dict[str, str] = {}
+        self.case_metrics: list[CaseMetric] = []
+        self.distribution_metrics: list[DistributionMetric] = []
+        for metric in self.metrics:
+            try:
+                metric.prepare(self.context)
+            except WeightsMissing as exc:
+                self.skipped[metric.name] = exc.line()
+                continue
+            if isinstance(metric, DistributionMetric):
+                self.distribution_metrics.append(metric)
+            else:
+                self.case_metrics.append(metric)  # type: ignore[arg-type]
+        self.extractors = {m.extractor().key: m.extractor() for m in self.distribution_metrics}
+
+    def score(self, case_id: str, pred: np.ndarray, gt: np.ndarray, reference: np.ndarray | None = None,
+              pred_path: Path | None = None) -> tuple[CaseScore, dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Per-case values and the feature rows of the prediction and the ground truth, by extractor key."""
+        if len(pred) != len(gt):
+            raise MatchError(f"{len(pred)} frames, but its ground truth has {len(gt)}", path=pred_path or case_id,
+                             fix="generate as many frames as the ground truth has (or trim both to the same length)")
+        case = CaseFrames(case_id, pred=pred, aligned=self.protocol.align(pred, gt), gt=gt, reference=reference)
+        values = {metric.name: float(np.mean(metric.case_values(case))) for metric in self.case_metrics}
+        pred_features = {key: self.features(extractor, pred) for key, extractor in self.extractors.items()}
+        gt_features = {key: self.features(extractor, gt) for key, extractor in self.extractors.items()}
+        return CaseScore(case_id, len(gt), values), pred_features, gt_features
+
+    def distribution_results(self, blocks: FeatureBlocks) -> dict[str, dict[str, Any]]:
+        """Value, bootstrap interval over videos and video count of each distribution metric."""
+        results = {}
+        for metric in self.distribution_metrics:
+            key = metric.extractor().key
+            pred, gt = blocks.pred.get(key, []), blocks.gt.get(key, [])
+            if not pred:
+                continue
+            value = metric.distance(np.concatenate(pred), np.concatenate(gt))
+            interval = distribution_ci(pred, gt, metric.distance, seed=self.seed)
+            results[metric.name] = {"value": float(value), "ci95": list(interval) if interval else None,
+                                    "n": len(pred)}
+        return results
+
+
+def decoded_pairs(pairs: Sequence[VideoPair], workers: int = 0
+                  ) -> Iterator[tuple[VideoPair, np.ndarray, np.ndarray, np.ndarray | None]]:
+    """Decode each pair once, in order; with workers > 0, decode ahead in background threads."""
+
+    def decode(pair: VideoPair) -> tuple[VideoPair, np.ndarray, np.ndarray, np.ndarray | None]:
+        reference = read_image(pair.reference) if pair.reference else None
+        return pair, read_video(pair.pred), read_video(pair.gt), reference
+
+    if workers <= 0:
+        yield from map(decode, pairs)
+        return
+    remaining = iter(pairs)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        queue = deque(pool.submit(decode, pair) for pair in islice(remaining, workers + 1))
+        while queue:
+            decoded = queue.popleft().result()
+            following = next(remaining, None)
+            if following is not None:
+                queue.append(pool.submit(decode, following))
+            yield decoded
+
+
+@dataclass
+class MethodOutcome:
+    """Everything scored for one method: per-case values, distribution metric entries, skipped metrics."""
+
+    cases: list[CaseScore]
+    distribution: dict[str, dict[str, Any]]
+    skipped: dict[str, str]
+
+
+def score_pairs(pairs: Sequence[VideoPair], scorer: Scorer, on_case: Callable[[CaseScore], None] | None = None,
+                workers: int = 0) -> MethodOutcome:
+    """Score every pair; the first unreadable or mismatched video raises with its path."""
+    cases, blocks = [], FeatureBlocks()
+    for pair, pred, gt, reference in decoded_pairs(pairs, workers):
+        score, pred_features, gt_features = scorer.score(pair.case_id, pred, gt, reference, pair.pred)
+        cases.append(score)
+        blocks.add(pred_features, gt_features)
         if on_case:
             on_case(score)
-    return scores
+    return MethodOutcome(cases, scorer.distribution_results(blocks), dict(scorer.skipped))

@@ -1,7 +1,8 @@
 """The result store: one SQLite database (WAL) per run directory.
 
 Tables: runs (protocol, suite fingerprint, provenance), videos (one per method × case × seed),
-cases (frames scored) and metric_values (per-case values). Each case's values land in one
+cases (frames scored), metric_values (per-case values) and set_values (distribution metrics over
+a whole method, and metrics skipped for want of weights). Each case's values land in one
 transaction, so a killed run resumes with nothing lost and nothing counted twice.
 """
 
@@ -50,6 +51,17 @@ CREATE TABLE IF NOT EXISTS metric_values (
     metric TEXT NOT NULL,
     value REAL NOT NULL,
     PRIMARY KEY (run_id, method, case_id, metric)
+);
+CREATE TABLE IF NOT EXISTS set_values (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    method TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    value REAL,
+    ci_low REAL,
+    ci_high REAL,
+    n INTEGER NOT NULL,
+    skipped TEXT,
+    PRIMARY KEY (run_id, method, metric)
 );
 """
 
@@ -126,6 +138,28 @@ class Store:
             self.db.executemany("INSERT OR REPLACE INTO metric_values VALUES (?, ?, ?, ?, ?)",
                                 [(run_id, method, score.case_id, metric, value)
                                  for metric, value in score.values.items()])
+
+    def record_set_values(self, run_id: int, method: str, distribution: dict[str, dict[str, Any]],
+                          skipped: dict[str, str]) -> None:
+        """Store a method's distribution metrics and skipped metrics, replacing earlier ones, in one transaction."""
+        rows = [(run_id, method, name, e["value"], *(e["ci95"] or (None, None)), e["n"], None)
+                for name, e in distribution.items()]
+        rows += [(run_id, method, name, None, None, None, 0, reason) for name, reason in skipped.items()]
+        with self.db:
+            self.db.execute("DELETE FROM set_values WHERE run_id=? AND method=?", (run_id, method))
+            self.db.executemany("INSERT INTO set_values VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def set_values(self, run_id: int, method: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        """A method's distribution metric entries and skipped metrics."""
+        distribution, skipped = {}, {}
+        for name, value, low, high, n, reason in self.db.execute(
+                "SELECT metric, value, ci_low, ci_high, n, skipped FROM set_values WHERE run_id=? AND method=?",
+                (run_id, method)):
+            if reason is not None:
+                skipped[name] = reason
+            else:
+                distribution[name] = {"value": value, "ci95": [low, high] if low is not None else None, "n": n}
+        return distribution, skipped
 
     def scored_cases(self, run_id: int, method: str) -> set[str]:
         rows = self.db.execute("SELECT case_id FROM cases WHERE run_id=? AND method=?", (run_id, method))

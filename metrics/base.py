@@ -40,6 +40,18 @@ class MetricContext:
     cache_dir: Path | None = None
     notes: dict[str, Any] = field(default_factory=dict)
 
+    def torch_device(self) -> str:
+        """The torch device string: `auto` picks CUDA when available (imports torch lazily)."""
+        if self.device != "auto":
+            return self.device
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+    def provenance(self) -> dict[str, Any]:
+        """What about this context can change a number: recorded with every result."""
+        return {"device": self.device, "batch_size": self.batch_size, "fast": self.fast, **self.notes}
+
 
 @dataclass(frozen=True)
 class CaseFrames:

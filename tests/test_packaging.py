@@ -7,9 +7,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-
 import a2bench.metrics
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -58,7 +58,7 @@ def test_truncated_mp4_is_named_in_the_error(tmp_path: Path, cut: float) -> None
     data = write_video(tmp_path / "full.mp4", smooth_frames(t=12)).read_bytes()
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(data[: int(len(data) * cut)])
-    with pytest.raises(VideoReadError, match="broken.mp4"):
+    with pytest.raises(VideoReadError, match=r"broken\.mp4"):
         read_video(broken)
 
 
@@ -73,7 +73,7 @@ def test_missing_empty_and_mixed_size_folders(tmp_path: Path) -> None:
     with pytest.raises(VideoReadError, match="no such video"):
         read_video(tmp_path / "absent.mp4")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(VideoReadError, match="no .png"):
+    with pytest.raises(VideoReadError, match=r"no \.png"):
         read_video(tmp_path / "empty")
     mixed = tmp_path / "mixed"
     mixed.mkdir()
@@ -87,7 +87,7 @@ def test_corrupt_png_frame_is_named(tmp_path: Path) -> None:
     folder = tmp_path / "clip"
     write_video(folder, smooth_frames(t=2, h=8, w=8))
     (folder / "00001.png").write_bytes(b"\x89PNG broken")
-    with pytest.raises(VideoReadError, match="00001.png"):
+    with pytest.raises(VideoReadError, match=r"00001\.png"):
         read_video(folder)
 
 

@@ -53,30 +53,44 @@ def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predic
                                                 "folders).")],
              gt: Annotated[Path, typer.Option("--gt", help="Folder of ground-truth videos, matched by file stem.")],
              protocol: Annotated[str, typer.Option(help="Protocol id.")] = "animatex-paper",
-             metrics: Annotated[str | None, typer.Option(help="Comma-separated metrics (default: psnr,ssim,l1).")]
-             = None,
+             metrics: Annotated[str | None, typer.Option(help="Comma-separated metrics (default: psnr,ssim,l1; "
+                                                         "see `a2bench metrics list`).")] = None,
              json_out: Annotated[Path | None, typer.Option("--json", help="Write the results document here.")]
              = None,
+             ref: Annotated[Path | None, typer.Option("--ref", help="Folder of reference images <case>.png "
+                                                      "(for clip_identity).")] = None,
+             weights_dir: Annotated[Path | None, typer.Option(help="Weights folder (default: $A2BENCH_WEIGHTS or "
+                                                              "the per-user cache).")] = None,
+             device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+             batch_size: Annotated[int, typer.Option(min=1, help="Frames or clips per network batch.")] = 16,
+             workers: Annotated[int, typer.Option(min=0, help="Threads decoding videos ahead.")] = 0,
+             fast: Annotated[bool, typer.Option(help="Allow TF32/cuDNN autotuning (recorded; not exact).")] = False,
+             seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
              quiet: QuietOption = False) -> None:
     """Score a folder of predicted videos against a folder of ground-truth videos."""
     from a2bench.metrics import get_protocol, resolve_metrics
-    from a2bench.metrics.bootstrap import DEFAULT_SEED
+    from a2bench.metrics.base import MetricContext
     from a2bench.progress import progress_bar
     from a2bench.provenance import collect
     from a2bench.reports.terminal import terminal_table
     from a2bench.results import build_results, write_json
-    from a2bench.scoring import match_folders, score_pairs
+    from a2bench.scoring import Scorer, match_folders, score_pairs
 
     chosen = get_protocol(protocol)
     names = [n.strip() for n in metrics.split(",") if n.strip()] if metrics else None
     resolved = resolve_metrics(chosen.id, names)
-    pairs = match_folders(pred, gt)
+    pairs = match_folders(pred, gt, ref)
+    context = MetricContext(device=device, batch_size=batch_size, workers=workers, weights_dir=weights_dir,
+                            fast=fast)
+    scorer = Scorer(chosen, resolved, context, seed=seed)
     with progress_bar("Scoring", len(pairs), quiet) as advance:
-        scores = score_pairs(pairs, chosen, resolved, on_case=advance)
-    provenance = collect({"bootstrap": DEFAULT_SEED}, {"pred_dir": str(pred.resolve()),
-                                                        "gt_dir": str(gt.resolve())})
-    results = build_results(chosen, None, provenance, {"pred": scores}, resolved)
+        outcome = score_pairs(pairs, scorer, on_case=advance, workers=workers)
+    provenance = collect({"bootstrap": seed}, {"pred_dir": str(pred.resolve()), "gt_dir": str(gt.resolve()),
+                                               **context.provenance()})
+    results = build_results(chosen, None, provenance, {"pred": outcome}, resolved, seed=seed)
     out.print(terminal_table(results))
+    for name, reason in outcome.skipped.items():
+        err.print(f"skipped {name}: {reason}", markup=False, highlight=False)
     if json_out:
         out.print(f"Results: {write_json(json_out, results).resolve()}")
 

@@ -2,8 +2,10 @@
 
 Keys: `body` float32 (T, 18, 3) in COCO-18 / OpenPose order — x and y normalised to [0, 1] by the
 image width and height, then a confidence in [0, 1] (0 for parts the character lacks);
-`image_size` int64 [H, W]. Optional, as DWPose produces them: `feet` (T, 6, 3), `face` (T, 68, 3),
-`hands` (T, 42, 3), same conventions.
+`image_size` int64 [H, W]. Optional, as DWPose produces them: `feet` (T, 6, 3) in FEET order, `face`
+(T, 68, 3) in the 68-point iBUG 300-W order, `hands` (T, 42, 3): the left hand's 21 points, then the right
+hand's, each in the OpenPose hand order (wrist, then four points per finger from thumb to little finger);
+same conventions. The full description is docs/poses.md.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ COCO18 = (
 )
 JOINT = {name: index for index, name in enumerate(COCO18)}
 OPTIONAL_PARTS = {"feet": 6, "face": 68, "hands": 42}
+FEET = ("l_big_toe", "l_small_toe", "l_heel", "r_big_toe", "r_small_toe", "r_heel")
+HAND_POINTS = 21
 
 
 @dataclass
