@@ -16,7 +16,7 @@ def progress_enabled(quiet: bool) -> bool:
 
 
 @contextmanager
-def progress_bar(description: str, total: int, quiet: bool = False) -> Iterator[Callable[..., None]]:
+def progress_bar(description: str, total: int | None, quiet: bool = False) -> Iterator[Callable[..., None]]:
     """Yield `advance()`; draws a bar on stderr when progress is enabled, does nothing otherwise."""
     if not progress_enabled(quiet):
         yield lambda *_args, **_kwargs: None

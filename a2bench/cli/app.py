@@ -11,11 +11,13 @@ import typer
 from a2bench import __version__
 from a2bench.cli.common import QuietOption, RootOption, err, out
 from a2bench.cli.data import data_app, suites_app
+from a2bench.cli.importing import data_import
 from a2bench.cli.listing import methods_app, metrics_app
 from a2bench.errors import A2BenchError
 
 app = typer.Typer(help="Reproducible evaluation of character image animation.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
+data_app.command("import")(data_import)
 app.add_typer(data_app, name="data")
 app.add_typer(suites_app, name="suites")
 app.add_typer(metrics_app, name="metrics")

@@ -18,10 +18,10 @@ def suites_list(root: RootOption = None) -> None:
     """List the suites a2bench knows, with case counts and whether they are present."""
     from rich.table import Table
 
-    from a2bench.data.suites import builtin_suites, data_root
+    from a2bench.data.suites import data_root, known_suites
 
     table = Table("Suite", "Version", "Cases", "Source", "Present", "Description")
-    for name, manifest in builtin_suites().items():
+    for name, manifest in known_suites(root).items():
         present = (data_root(root) / name).is_dir()
         table.add_row(name, manifest.version, str(len(manifest.cases)), manifest.sources[0].kind,
                       "yes" if present else "no", manifest.description)
@@ -34,20 +34,18 @@ def data_verify(suite: Annotated[str, typer.Argument(help="Suite id, e.g. synth-
                                                    "and sizes (fast).")] = True,
                 root: RootOption = None, quiet: QuietOption = False) -> None:
     """Check a suite's files against its manifest; names every missing or altered file."""
-    from a2bench.data.suites import open_suite
+    from a2bench.data.suites import open_suite, restore_hint
     from a2bench.progress import progress_bar
 
     opened = open_suite(suite, root)
     if not opened.folder.is_dir():
-        raise A2BenchError("suite is not present", path=opened.folder,
-                           fix=f"run `a2bench data download {suite}` first")
+        raise A2BenchError("suite is not present", path=opened.folder, fix=restore_hint(opened.manifest))
     with progress_bar(f"Verifying {suite}", opened.file_count(), quiet) as advance:
         problems = opened.verify(full=full, on_file=advance)
     for problem in problems:
         err.print(problem.line(), markup=False, highlight=False)
     if problems:
-        err.print(f"{suite}: {len(problems)} problem(s); run `a2bench data download {suite}` to restore.",
-                  markup=False)
+        err.print(f"{suite}: {len(problems)} problem(s); {restore_hint(opened.manifest)}", markup=False)
         raise typer.Exit(1)
     out.print(f"{suite}: all {opened.file_count()} files verified ({'hashes' if full else 'presence and sizes'})"
               f"; fingerprint {opened.manifest.fingerprint()}")

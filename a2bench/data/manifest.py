@@ -90,6 +90,11 @@ class Manifest(StrictModel):
         return self
 
     @property
+    def imported(self) -> bool:
+        """True for suites whose files come from a user's local copy (`a2bench data import`)."""
+        return bool(self.sources) and all(source.kind == "local" for source in self.sources)
+
+    @property
     def generated(self) -> bool:
         """True for suites a2bench generates locally (no download)."""
         return any(source.kind == "generated" for source in self.sources)

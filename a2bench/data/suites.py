@@ -9,10 +9,11 @@ from importlib import resources
 from pathlib import Path
 
 from a2bench.data.hashing import content_sha256, file_sha256
-from a2bench.data.manifest import CaseEntry, FileEntry, Manifest, parse_manifest
+from a2bench.data.manifest import CaseEntry, FileEntry, Manifest, load_manifest_file, parse_manifest
 from a2bench.errors import DataError, UnknownNameError
 
 DATA_ENV = "A2BENCH_DATA"
+LOCK_FILE = "suite.lock.json"
 
 
 def data_root(root: Path | str | None = None) -> Path:
@@ -36,12 +37,33 @@ def builtin_suites() -> dict[str, Manifest]:
     return dict(sorted(suites.items()))
 
 
-def get_manifest(name: str) -> Manifest:
-    """The manifest of a known suite."""
+def imported_suites(root: Path | str | None = None) -> dict[str, Manifest]:
+    """Suites imported under the data root, from their lock manifests."""
+    base = data_root(root)
+    if not base.is_dir():
+        return {}
+    suites = {}
+    for lock in sorted(base.glob(f"*/{LOCK_FILE}")):
+        manifest = load_manifest_file(lock)
+        suites[manifest.suite] = manifest
+    return suites
+
+
+def known_suites(root: Path | str | None = None) -> dict[str, Manifest]:
+    """Every suite a2bench knows: shipped manifests, replaced by the lock manifest of an imported copy."""
+    return {**builtin_suites(), **imported_suites(root)}
+
+
+def get_manifest(name: str, root: Path | str | None = None) -> Manifest:
+    """The manifest of a known suite (an imported copy's lock manifest when there is one)."""
+    lock = data_root(root) / name / LOCK_FILE
+    if lock.is_file():
+        return load_manifest_file(lock)
     suites = builtin_suites()
     if name not in suites:
         raise UnknownNameError(f"unknown suite '{name}'",
-                               fix=f"use one of: {', '.join(suites)} (see `a2bench suites list`)")
+                               fix=f"use one of: {', '.join(suites)} (see `a2bench suites list`), or import a "
+                                   f"folder with `a2bench data import custom {name} --from DIR`")
     return suites[name]
 
 
@@ -129,7 +151,7 @@ class Suite:
 
 def open_suite(name: str, root: Path | str | None = None) -> Suite:
     """The suite `name` under the data root (its files may or may not be present yet)."""
-    return Suite(get_manifest(name), data_root(root) / name)
+    return Suite(get_manifest(name, root), data_root(root) / name)
 
 
 def require_verified(suite: Suite, full: bool = True) -> None:
@@ -137,6 +159,14 @@ def require_verified(suite: Suite, full: bool = True) -> None:
     problems = suite.verify(full=full)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        fix = (f"run `a2bench data download {suite.name}` to regenerate it" if suite.manifest.generated
-               else f"run `a2bench data download {suite.name}` or re-import the data")
-        raise DataError(problems[0].issue + more, path=problems[0].path, fix=fix)
+        raise DataError(problems[0].issue + more, path=problems[0].path, fix=restore_hint(suite.manifest))
+
+
+def restore_hint(manifest: Manifest) -> str:
+    """The command that puts a suite's files (back) in place."""
+    if manifest.imported:
+        return (f"import your copy with `a2bench data import {manifest.suite} --from DIR` "
+                "(--force replaces an earlier import)")
+    if manifest.generated:
+        return f"run `a2bench data download {manifest.suite}` to regenerate it"
+    return f"run `a2bench data download {manifest.suite}`"

@@ -1,0 +1,185 @@
+"""Import a benchmark copy a user has (A²Bench, TikTok, UBC-Fashion, or any folder) as a local suite.
+
+Accepted layouts: `DIR/<case>/{reference.png|jpg, video.mp4[, poses.npz]}` or
+`DIR/images/<case>.png` + `DIR/videos/<case>.mp4` (+ optional `DIR/poses/<case>.npz`). Files are copied
+into `<root>/<suite>/<case>/` (the user's folder is only read), every video is decoded once to validate
+it, and a lock manifest pinning each file's sha256 and size is written as `<root>/<suite>/suite.lock.json`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from a2bench.data.hashing import file_sha256
+from a2bench.data.manifest import CaseEntry, FileEntry, Manifest, ProtocolDefaults, Source, dump_manifest
+from a2bench.data.poses.format import load_poses
+from a2bench.data.suites import LOCK_FILE
+from a2bench.errors import DataError
+from a2bench.video.io import read_image, read_video
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+VIDEO_SUFFIXES = (".mp4",)
+
+
+@dataclass(frozen=True)
+class ImportTarget:
+    """What an imported suite is expected to hold, and how it is described."""
+
+    suite: str
+    description: str
+    license: str
+    expected_cases: int | None
+    settings: tuple[str, ...]
+
+
+IMPORT_TARGETS = {
+    "a2bench": ImportTarget("a2bench", "A²Bench test set (Animate-X, ICLR 2025): anthropomorphic character images "
+                            "and their dance videos; imported from a local copy.",
+                            "as distributed by its authors (unpublished)", 100, ("self", "rescaled")),
+    "tiktok": ImportTarget("tiktok", "TikTok dance test set (10 videos) as used by DisCo and the Animate-X paper.",
+                           "research use, see the TikTok dataset terms", 10, ("self",)),
+    "ubc-fashion": ImportTarget("ubc-fashion", "UBC Fashion test set (100 videos) as used by DreamPose and the "
+                                "Animate-X paper.", "research use, see the UBC Fashion terms", 100, ("self",)),
+}
+
+
+@dataclass(frozen=True)
+class FoundCase:
+    """The files of one case in the user's folder."""
+
+    case_id: str
+    reference: Path
+    video: Path
+    poses: Path | None
+
+
+def _first(folder: Path, stem: str, suffixes: tuple[str, ...]) -> Path | None:
+    for suffix in suffixes:
+        for candidate in (folder / f"{stem}{suffix}", folder / f"{stem}{suffix.upper()}"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def find_cases(folder: Path) -> list[FoundCase]:
+    """Cases in either accepted layout; DataError naming the folder and the layouts when neither fits."""
+    if not folder.is_dir():
+        raise DataError("import source does not exist or is not a folder", path=folder,
+                        fix="pass the folder (or archive) holding the benchmark")
+    if (folder / "images").is_dir() and (folder / "videos").is_dir():
+        cases = []
+        for image in sorted(p for p in (folder / "images").iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
+            video = _first(folder / "videos", image.stem, VIDEO_SUFFIXES)
+            if video is None:
+                raise DataError(f"no video for image '{image.name}'", path=folder / "videos",
+                                fix=f"add videos/{image.stem}.mp4 or remove the image")
+            cases.append(FoundCase(image.stem, image, video, _first(folder / "poses", image.stem, (".npz",))))
+    else:
+        cases = []
+        for case_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            reference = _first(case_dir, "reference", IMAGE_SUFFIXES)
+            video = _first(case_dir, "video", VIDEO_SUFFIXES)
+            if reference is None and video is None:
+                continue
+            if reference is None or video is None:
+                missing = "reference.png" if reference is None else "video.mp4"
+                raise DataError(f"case folder lacks {missing}", path=case_dir,
+                                fix="each case folder needs reference.png (or .jpg) and video.mp4")
+            cases.append(FoundCase(case_dir.name, reference, video, _first(case_dir, "poses", (".npz",))))
+    if not cases:
+        raise DataError("no cases found", path=folder,
+                        fix="lay the data out as DIR/<case>/{reference.png, video.mp4} or "
+                            "DIR/images/<case>.png + DIR/videos/<case>.mp4")
+    return cases
+
+
+def _validate(case: FoundCase) -> tuple[int, tuple[int, int]]:
+    """Decode the reference, the video and the poses once; frame count and frame size of the video."""
+    read_image(case.reference)
+    video = read_video(case.video)
+    if case.poses is not None:
+        poses = load_poses(case.poses)
+        if len(poses) != len(video):
+            raise DataError(f"{len(poses)} poses for a video of {len(video)} frames", path=case.poses,
+                            fix="store one pose per video frame")
+    return len(video), (int(video.shape[1]), int(video.shape[2]))
+
+
+def _entry(source: Path, target_dir: Path, name: str, suite_dir: Path) -> FileEntry:
+    target = target_dir / name
+    shutil.copy2(source, target)
+    return FileEntry(path=target.relative_to(suite_dir).as_posix(), sha256=file_sha256(target), hash="file",
+                     size=target.stat().st_size)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import produced."""
+
+    manifest: Manifest
+    folder: Path
+    warnings: list[str]
+
+
+def import_suite(target: ImportTarget, source: Path, root: Path, force: bool = False,
+                 on_case: Callable[[str], None] | None = None) -> ImportReport:
+    """Validate the user's copy, copy it into `<root>/<suite>` and write the lock manifest."""
+    from a2bench.data.archives import is_archive, safe_extract
+
+    suite_dir = root / target.suite
+    if suite_dir.exists() and not force:
+        hint = "pass --force to replace the earlier import" if (suite_dir / LOCK_FILE).exists() else \
+            "the folder was not made by a2bench; move it away or choose another --root"
+        raise DataError("a suite folder is already there", path=suite_dir, fix=hint)
+    if suite_dir.exists() and not (suite_dir / LOCK_FILE).exists():
+        raise DataError("refusing to replace a folder a2bench did not create", path=suite_dir,
+                        fix="move it away or choose another --root")
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".import-{target.suite}-", dir=root) as tmp:
+        folder = source
+        if source.is_file() and is_archive(source):
+            folder = Path(tmp) / "extracted"
+            safe_extract(source, folder)
+            children = [p for p in folder.iterdir() if not p.name.startswith(".")]
+            if len(children) == 1 and children[0].is_dir() and not (folder / "images").exists():
+                folder = children[0]
+        found = find_cases(folder)
+        staging = Path(tmp) / "suite"
+        entries, warnings, shapes = [], [], set()
+        for case in found:
+            frames, size = _validate(case)
+            shapes.add((frames, size))
+            case_dir = staging / case.case_id
+            case_dir.mkdir(parents=True)
+            files = {"reference": _entry(case.reference, case_dir, f"reference{case.reference.suffix.lower()}",
+                                         staging),
+                     "ground_truth": _entry(case.video, case_dir, "video.mp4", staging)}
+            if case.poses is not None:
+                files["poses"] = _entry(case.poses, case_dir, "poses.npz", staging)
+            entries.append(CaseEntry(id=case.case_id, files=files, tags={}))
+            if on_case:
+                on_case(case.case_id)
+        if target.expected_cases and len(entries) != target.expected_cases:
+            warnings.append(f"{len(entries)} cases imported; the {target.suite} test set has "
+                            f"{target.expected_cases}. Numbers on this copy are not comparable with published ones.")
+        without_poses = [e.id for e in entries if "poses" not in e.files]
+        if without_poses:
+            warnings.append(f"{len(without_poses)} case(s) have no poses.npz (e.g. '{without_poses[0]}'); "
+                            "methods need poses: extract them with DWPose and re-import.")
+        frames, (height, width) = max(shapes)
+        manifest = Manifest(
+            suite=target.suite, version="local-1", description=target.description, license=target.license,
+            sources=[Source(kind="local", location=str(source.resolve()), note="imported with a2bench data import")],
+            settings=list(target.settings),
+            protocol_defaults=ProtocolDefaults(resolution=(height, width), frames=frames, fps=8),
+            cases=entries,
+        )
+        (staging / LOCK_FILE).write_text(dump_manifest(manifest), encoding="utf-8")
+        if suite_dir.exists():
+            shutil.rmtree(suite_dir)
+        staging.rename(suite_dir)
+    return ImportReport(manifest, suite_dir, warnings)
