@@ -128,8 +128,6 @@ class ImportReport:
 def import_suite(target: ImportTarget, source: Path, root: Path, force: bool = False,
                  on_case: Callable[[str], None] | None = None) -> ImportReport:
     """Validate the user's copy, copy it into `<root>/<suite>` and write the lock manifest."""
-    from a2bench.data.archives import is_archive, safe_extract
-
     suite_dir = root / target.suite
     if suite_dir.exists() and not force:
         hint = "pass --force to replace the earlier import" if (suite_dir / LOCK_FILE).exists() else \
@@ -141,7 +139,9 @@ def import_suite(target: ImportTarget, source: Path, root: Path, force: bool = F
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".import-{target.suite}-", dir=root) as tmp:
         folder = source
-        if source.is_file() and is_archive(source):
+        if source.is_file():
+            from a2bench.data.archives import safe_extract
+
             folder = Path(tmp) / "extracted"
             safe_extract(source, folder)
             children = [p for p in folder.iterdir() if not p.name.startswith(".")]
