@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from a2bench.data.suites import Suite, require_verified, restore_hint
 from a2bench.errors import MatchError
 from a2bench.metrics.base import (
     CaseFrames,
@@ -87,6 +88,28 @@ def match_folders(pred_dir: Path, gt_dir: Path, ref_dir: Path | None = None) -> 
                          fix="generate the missing videos or remove their ground truth from --gt")
     references = _reference_images(ref_dir, sorted(gts)) if ref_dir else {}
     return [VideoPair(stem, preds[stem], gts[stem], references.get(stem)) for stem in sorted(gts)]
+
+
+def match_suite(pred_dir: Path, suite: Suite) -> list[VideoPair]:
+    """Pair predictions with a suite's ground truth (and reference images) by case id."""
+    if not pred_dir.is_dir():
+        raise MatchError("predictions folder does not exist", path=pred_dir, fix="pass an existing folder")
+    preds = discover_videos(pred_dir)
+    cases = {case.id: case for case in suite.cases() if case.ground_truth is not None}
+    if not cases:
+        raise MatchError(f"suite '{suite.name}' has no ground-truth videos", path=suite.folder,
+                         fix=restore_hint(suite.manifest))
+    unknown = sorted(set(preds) - set(cases))
+    if unknown:
+        raise MatchError(f"{_names(unknown)} are not cases of {suite.name}", path=pred_dir,
+                         fix=f"name each video after its case id (see {suite.folder})")
+    missing = sorted(set(cases) - set(preds))
+    if missing:
+        raise MatchError(f"no prediction for {_names(missing)}", path=pred_dir,
+                         fix=f"generate every case of {suite.name}")
+    require_verified(suite, full=False)
+    return [VideoPair(case_id, preds[case_id], case.ground_truth, case.reference)  # type: ignore[arg-type]
+            for case_id, case in sorted(cases.items())]
 
 
 def _reference_images(ref_dir: Path, stems: list[str]) -> dict[str, Path]:

@@ -103,3 +103,23 @@ def test_empty_ground_truth_folder(folders: tuple[Path, Path], tmp_path: Path) -
     pred, _ = folders
     (tmp_path / "empty").mkdir()
     assert_clean_failure(run_cli("evaluate", "--pred", pred, "--gt", tmp_path / "empty"), "no videos")
+
+
+def test_scores_against_a_suite_and_records_its_fingerprint(synth_mini, tmp_path: Path) -> None:
+    pred = tmp_path / "pred"
+    for case in synth_mini.cases():
+        write_video(pred / case.id, np.zeros((24, 128, 128, 3), np.uint8))
+    out = tmp_path / "r.json"
+    result = run_cli("evaluate", "--pred", pred, "--suite", "synth-mini", "--root", synth_mini.folder.parent,
+                     "--json", out)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(out.read_text())
+    assert document["suite"]["fingerprint"] == synth_mini.manifest.fingerprint()
+    assert document["methods"]["pred"]["metrics"]["psnr"]["n"] == 8
+
+
+def test_suite_and_gt_are_exclusive_and_case_ids_must_match(synth_mini, folders: tuple[Path, Path]) -> None:
+    pred, gt = folders
+    assert_clean_failure(run_cli("evaluate", "--pred", pred), "either --gt DIR or --suite NAME")
+    assert_clean_failure(run_cli("evaluate", "--pred", pred, "--suite", "synth-mini", "--root",
+                                 synth_mini.folder.parent), "are not cases of synth-mini")

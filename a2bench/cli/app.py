@@ -53,7 +53,10 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Run directory for 
 @app.command()
 def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predicted videos (.mp4 or frame "
                                                 "folders).")],
-             gt: Annotated[Path, typer.Option("--gt", help="Folder of ground-truth videos, matched by file stem.")],
+             gt: Annotated[Path | None, typer.Option("--gt", help="Folder of ground-truth videos, matched by file "
+                                                     "stem.")] = None,
+             suite: Annotated[str | None, typer.Option(help="Score against this suite's ground truth instead of "
+                                                       "--gt (records its fingerprint).")] = None,
              protocol: Annotated[str, typer.Option(help="Protocol id.")] = "animatex-paper",
              metrics: Annotated[str | None, typer.Option(help="Comma-separated metrics (default: psnr,ssim,l1; "
                                                          "see `a2bench metrics list`).")] = None,
@@ -68,28 +71,38 @@ def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predic
              workers: Annotated[int, typer.Option(min=0, help="Threads decoding videos ahead.")] = 0,
              fast: Annotated[bool, typer.Option(help="Allow TF32/cuDNN autotuning (recorded; not exact).")] = False,
              seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
-             quiet: QuietOption = False) -> None:
-    """Score a folder of predicted videos against a folder of ground-truth videos."""
+             root: RootOption = None, quiet: QuietOption = False) -> None:
+    """Score a folder of predicted videos against a folder of ground-truth videos (or a suite)."""
+    from a2bench.data.suites import open_suite
     from a2bench.metrics import get_protocol, resolve_metrics
     from a2bench.metrics.base import MetricContext
     from a2bench.progress import progress_bar
     from a2bench.provenance import collect
     from a2bench.reports.terminal import terminal_table
     from a2bench.results import build_results, write_json
-    from a2bench.scoring import Scorer, match_folders, score_pairs
+    from a2bench.scoring import Scorer, match_folders, match_suite, score_pairs
 
     chosen = get_protocol(protocol)
     names = [n.strip() for n in metrics.split(",") if n.strip()] if metrics else None
     resolved = resolve_metrics(chosen.id, names)
-    pairs = match_folders(pred, gt, ref)
+    if (gt is None) == (suite is None):
+        raise A2BenchError("pass either --gt DIR or --suite NAME", fix="see `a2bench evaluate --help`")
+    suite_info = None
+    if suite is not None:
+        opened = open_suite(suite, root)
+        pairs = match_suite(pred, opened)
+        suite_info = {"id": opened.name, "fingerprint": opened.manifest.fingerprint(), "setting": "self"}
+    else:
+        pairs = match_folders(pred, gt, ref)  # type: ignore[arg-type]
     context = MetricContext(device=device, batch_size=batch_size, workers=workers, weights_dir=weights_dir,
                             fast=fast)
     scorer = Scorer(chosen, resolved, context, seed=seed)
     with progress_bar("Scoring", len(pairs), quiet) as advance:
         outcome = score_pairs(pairs, scorer, on_case=advance, workers=workers)
-    provenance = collect({"bootstrap": seed}, {"pred_dir": str(pred.resolve()), "gt_dir": str(gt.resolve()),
+    provenance = collect({"bootstrap": seed}, {"pred_dir": str(pred.resolve()),
+                                               "gt_dir": str(gt.resolve()) if gt else None,
                                                **context.provenance()})
-    results = build_results(chosen, None, provenance, {"pred": outcome}, resolved, seed=seed)
+    results = build_results(chosen, suite_info, provenance, {"pred": outcome}, resolved, seed=seed)
     out.print(terminal_table(results))
     for name, reason in outcome.skipped.items():
         err.print(f"skipped {name}: {reason}", markup=False, highlight=False)
