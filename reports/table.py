@@ -83,5 +83,8 @@ def build_leaderboard(results: dict[str, Any]) -> Leaderboard:
     provenance = results.get("provenance", {})
     if provenance.get("uncalibrated"):
         notes.append("UNCALIBRATED: learned metrics used random-initialised weights; not comparable to papers.")
+    skipped = {(name, entry.get("skipped")) for method in methods.values()
+               for name, entry in method["metrics"].items() if entry.get("skipped")}
+    notes.extend(f"{name} skipped: {reason}" for name, reason in sorted(skipped))
     notes.append("Values are means over all frames; brackets give 95% bootstrap intervals over cases.")
     return Leaderboard(title, columns, rows, notes)

@@ -16,5 +16,6 @@ def terminal_table(results: dict[str, Any]) -> Table:
     for column in board.columns:
         table.add_column(column.label, justify="right")
     for name, cells in board.rows:
-        table.add_row(name, *[f"[bold green]{c.text}[/]" if c.best else c.text for c in cells])
+        table.add_row(name, *[(f"[bold green]{c.text}[/]" if c.best else c.text)
+                              + (f"\n[dim]{c.interval}[/]" if c.interval else "") for c in cells])
     return table

@@ -57,3 +57,13 @@ def test_format_value() -> None:
     assert format_value(13.6) == "13.60"
     assert format_value(0.452) == "0.452"
     assert format_value(None) == "—"
+
+
+def test_skipped_metrics_show_a_dash_and_the_reason() -> None:
+    document = results()
+    for entry in document["methods"].values():
+        entry["metrics"]["fid"] = {"value": None, "ci95": None, "n": 0,
+                                   "skipped": "weights missing — run `a2bench weights fetch pt_inception`"}
+    markdown = render_markdown(document)
+    assert "| — |" in markdown and "fid skipped: weights missing" in markdown
+    assert "a2bench weights fetch pt_inception" in render_html(document)
