@@ -61,6 +61,7 @@ def test_format_value() -> None:
 
 def test_skipped_metrics_show_a_dash_and_the_reason() -> None:
     document = results()
+    document["metric_info"]["fid"] = {"label": "FID", "higher_is_better": False}
     for entry in document["methods"].values():
         entry["metrics"]["fid"] = {"value": None, "ci95": None, "n": 0,
                                    "skipped": "weights missing — run `a2bench weights fetch pt_inception`"}
