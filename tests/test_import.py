@@ -125,3 +125,25 @@ def test_pose_count_must_match_the_video(case_folders: Path, tmp_path: Path) -> 
 def test_unknown_import_target(tmp_path: Path) -> None:
     assert_clean_failure(run_cli("data", "import", "kinetics", "--from", tmp_path), "cannot import suite 'kinetics'")
     assert_clean_failure(run_cli("data", "import", "custom", "--from", tmp_path), "needs a suite name")
+
+
+def test_poses_extract_mode_names_the_missing_dwpose_weights(case_folders: Path, tmp_path: Path) -> None:
+    result = run_cli("data", "import", "a2bench", "--from", case_folders, "--root", tmp_path / "r", "--poses",
+                     "extract", "--dwpose-weights", tmp_path / "none")
+    assert_clean_failure(result, "DWPose weights missing", "yolox_l.onnx")
+    assert not (tmp_path / "r" / "a2bench").exists()
+
+
+def test_poses_are_extracted_for_cases_without_them(case_folders: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from a2bench.data import importer
+    from a2bench.data.importer import IMPORT_TARGETS, import_suite
+
+    def fake_extractor(mode: str, weights: Path | None):
+        return lambda video: PoseSequence(np.full((len(video), 18, 3), 0.25, np.float32), video.shape[1:3])
+
+    monkeypatch.setattr(importer, "_pose_extractor", fake_extractor)
+    report = import_suite(IMPORT_TARGETS["a2bench"], case_folders, tmp_path / "r")
+    assert all("poses" in case.files for case in report.manifest.cases)
+    assert not any("no poses.npz" in warning for warning in report.warnings)
+    assert open_suite("a2bench", tmp_path / "r").verify(full=True) == []

@@ -7,10 +7,15 @@ from typing import Annotated
 import typer
 
 from a2bench.cli.common import QuietOption, RootOption, err, out
+from a2bench.cli.derive import data_derive
+from a2bench.cli.download import data_download, data_status
 from a2bench.errors import A2BenchError
 
 suites_app = typer.Typer(help="Benchmark suites known to a2bench.", no_args_is_help=True)
 data_app = typer.Typer(help="Get, generate and verify benchmark data.", no_args_is_help=True)
+data_app.command("derive")(data_derive)
+data_app.command("download")(data_download)
+data_app.command("status")(data_status)
 
 
 @suites_app.command("list")
@@ -34,6 +39,7 @@ def data_verify(suite: Annotated[str, typer.Argument(help="Suite id, e.g. synth-
                                                    "and sizes (fast).")] = True,
                 root: RootOption = None, quiet: QuietOption = False) -> None:
     """Check a suite's files against its manifest; names every missing or altered file."""
+    from a2bench.data.status import record_verification
     from a2bench.data.suites import open_suite, restore_hint
     from a2bench.progress import progress_bar
 
@@ -42,6 +48,7 @@ def data_verify(suite: Annotated[str, typer.Argument(help="Suite id, e.g. synth-
         raise A2BenchError("suite is not present", path=opened.folder, fix=restore_hint(opened.manifest))
     with progress_bar(f"Verifying {suite}", opened.file_count(), quiet) as advance:
         problems = opened.verify(full=full, on_file=advance)
+    record_verification(opened, full=full, problems=len(problems))
     for problem in problems:
         err.print(problem.line(), markup=False, highlight=False)
     if problems:
@@ -49,17 +56,3 @@ def data_verify(suite: Annotated[str, typer.Argument(help="Suite id, e.g. synth-
         raise typer.Exit(1)
     out.print(f"{suite}: all {opened.file_count()} files verified ({'hashes' if full else 'presence and sizes'})"
               f"; fingerprint {opened.manifest.fingerprint()}")
-
-
-@data_app.command("download")
-def data_download(suite: Annotated[str, typer.Argument(help="Suite id.")], root: RootOption = None,
-                  quiet: QuietOption = False) -> None:
-    """Put a suite in place: generated suites are generated locally and verified."""
-    from a2bench.data.prepare import prepare_generated
-    from a2bench.data.suites import open_suite
-    from a2bench.progress import progress_bar
-
-    opened = open_suite(suite, root)
-    with progress_bar(f"Preparing {suite}", len(opened.manifest.cases), quiet) as advance:
-        written = prepare_generated(opened, on_case=advance)
-    out.print(f"{suite}: {len(written)} case(s) generated, all verified in {opened.folder}")

@@ -15,6 +15,10 @@ def data_import(suite: Annotated[str, typer.Argument(help="a2bench, tiktok, ubc-
                 source: Annotated[Path, typer.Option("--from", help="Folder or archive (.zip, .tar.gz) with the "
                                                      "data.")] = Path("."),
                 force: Annotated[bool, typer.Option(help="Replace an earlier import of the same suite.")] = False,
+                poses: Annotated[str, typer.Option(help="Cases without poses.npz: auto (DWPose when its weights are "
+                                                   "present), extract (require DWPose) or skip.")] = "auto",
+                dwpose_weights: Annotated[Path | None, typer.Option(help="Folder with the DWPose ONNX files.")]
+                = None,
                 root: RootOption = None, quiet: QuietOption = False) -> None:
     """Validate a local copy, copy it under the data root, pin every file's sha256, print the fingerprint.
 
@@ -26,6 +30,8 @@ def data_import(suite: Annotated[str, typer.Argument(help="a2bench, tiktok, ubc-
     from a2bench.errors import A2BenchError
     from a2bench.progress import progress_bar
 
+    if poses not in ("auto", "extract", "skip"):
+        raise A2BenchError(f"unknown --poses mode '{poses}'", fix="use auto, extract or skip")
     if suite == "custom":
         if not name:
             raise A2BenchError("`custom` needs a suite name", fix="run `a2bench data import custom NAME --from DIR`")
@@ -40,7 +46,8 @@ def data_import(suite: Annotated[str, typer.Argument(help="a2bench, tiktok, ubc-
         raise A2BenchError(f"cannot import suite '{suite}'",
                            fix=f"use one of: {', '.join(IMPORT_TARGETS)}, or `custom NAME`")
     with progress_bar(f"Importing {target.suite}", None, quiet) as advance:
-        report = import_suite(target, source, data_root(root), force=force, on_case=advance)
+        report = import_suite(target, source, data_root(root), force=force, on_case=advance,
+                              poses=poses, dwpose_weights=dwpose_weights)  # type: ignore[arg-type]
     for warning in report.warnings:
         err.print(f"warning: {warning}", markup=False, highlight=False)
     out.print(f"{target.suite}: {len(report.manifest.cases)} cases imported into {report.folder}")

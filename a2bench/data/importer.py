@@ -13,12 +13,15 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+import numpy as np
 
 from a2bench.data.hashing import file_sha256
 from a2bench.data.manifest import CaseEntry, FileEntry, Manifest, ProtocolDefaults, Source, dump_manifest
-from a2bench.data.poses.format import load_poses
+from a2bench.data.poses.format import PoseSequence, load_poses, save_poses
 from a2bench.data.suites import LOCK_FILE
-from a2bench.errors import DataError
+from a2bench.errors import A2BenchError, DataError
 from a2bench.video.io import read_image, read_video
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -97,8 +100,8 @@ def find_cases(folder: Path) -> list[FoundCase]:
     return cases
 
 
-def _validate(case: FoundCase) -> tuple[int, tuple[int, int]]:
-    """Decode the reference, the video and the poses once; frame count and frame size of the video."""
+def _validate(case: FoundCase) -> np.ndarray:
+    """Decode the reference, the video and the poses once; the video's frames."""
     read_image(case.reference)
     video = read_video(case.video)
     if case.poses is not None:
@@ -106,7 +109,25 @@ def _validate(case: FoundCase) -> tuple[int, tuple[int, int]]:
         if len(poses) != len(video):
             raise DataError(f"{len(poses)} poses for a video of {len(video)} frames", path=case.poses,
                             fix="store one pose per video frame")
-    return len(video), (int(video.shape[1]), int(video.shape[2]))
+    return video
+
+
+PoseMode = Literal["auto", "extract", "skip"]
+
+
+def _pose_extractor(mode: PoseMode, weights: Path | None) -> Callable[[np.ndarray], PoseSequence] | None:
+    """DWPose for cases without poses: required (extract), when its weights are present (auto), or never."""
+    if mode == "skip":
+        return None
+    from a2bench.data.poses.dwpose import DWPose, find_weights
+
+    try:
+        find_weights(weights)
+    except A2BenchError:
+        if mode == "extract":
+            raise
+        return None
+    return DWPose.from_weights(weights).sequence
 
 
 def _entry(source: Path, target_dir: Path, name: str, suite_dir: Path) -> FileEntry:
@@ -126,8 +147,10 @@ class ImportReport:
 
 
 def import_suite(target: ImportTarget, source: Path, root: Path, force: bool = False,
-                 on_case: Callable[[str], None] | None = None) -> ImportReport:
-    """Validate the user's copy, copy it into `<root>/<suite>` and write the lock manifest."""
+                 on_case: Callable[[str], None] | None = None, poses: PoseMode = "auto",
+                 dwpose_weights: Path | None = None) -> ImportReport:
+    """Validate the user's copy, copy it into `<root>/<suite>` and write the lock manifest. Cases without
+    poses get DWPose keypoints (written by a2bench into the suite folder) when the extractor can run."""
     suite_dir = root / target.suite
     if suite_dir.exists() and not force:
         hint = "pass --force to replace the earlier import" if (suite_dir / LOCK_FILE).exists() else \
@@ -148,11 +171,12 @@ def import_suite(target: ImportTarget, source: Path, root: Path, force: bool = F
             if len(children) == 1 and children[0].is_dir() and not (folder / "images").exists():
                 folder = children[0]
         found = find_cases(folder)
+        extract = _pose_extractor(poses, dwpose_weights) if any(c.poses is None for c in found) else None
         staging = Path(tmp) / "suite"
         entries, warnings, shapes = [], [], set()
         for case in found:
-            frames, size = _validate(case)
-            shapes.add((frames, size))
+            video = _validate(case)
+            shapes.add((len(video), (int(video.shape[1]), int(video.shape[2]))))
             case_dir = staging / case.case_id
             case_dir.mkdir(parents=True)
             files = {"reference": _entry(case.reference, case_dir, f"reference{case.reference.suffix.lower()}",
@@ -160,6 +184,9 @@ def import_suite(target: ImportTarget, source: Path, root: Path, force: bool = F
                      "ground_truth": _entry(case.video, case_dir, "video.mp4", staging)}
             if case.poses is not None:
                 files["poses"] = _entry(case.poses, case_dir, "poses.npz", staging)
+            elif extract is not None:
+                extracted = save_poses(Path(tmp) / f"{case.case_id}-poses.npz", extract(video))
+                files["poses"] = _entry(extracted, case_dir, "poses.npz", staging)
             entries.append(CaseEntry(id=case.case_id, files=files, tags={}))
             if on_case:
                 on_case(case.case_id)
@@ -168,8 +195,9 @@ def import_suite(target: ImportTarget, source: Path, root: Path, force: bool = F
                             f"{target.expected_cases}. Numbers on this copy are not comparable with published ones.")
         without_poses = [e.id for e in entries if "poses" not in e.files]
         if without_poses:
-            warnings.append(f"{len(without_poses)} case(s) have no poses.npz (e.g. '{without_poses[0]}'); "
-                            "methods need poses: extract them with DWPose and re-import.")
+            warnings.append(f"{len(without_poses)} case(s) have no poses.npz (e.g. '{without_poses[0]}') and DWPose "
+                            "did not run: put its ONNX weights in place (see docs/poses.md) and re-import with "
+                            "--force --poses extract.")
         frames, (height, width) = max(shapes)
         manifest = Manifest(
             suite=target.suite, version="local-1", description=target.description, license=target.license,

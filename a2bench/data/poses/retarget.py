@@ -18,7 +18,8 @@ Given one factor f_b per bone, for a sequence x_t (joints j, frames t):
    the maxima taken over all frames and the ankles present in the result (δ = 0 without ankles), so the
    lowest the feet reach stays on the driving sequence's ground line.
 4. Optional parts follow their joint: face points the nose (scaled by the mean factor of nose→eyes),
-   each hand its wrist (forearm factor), each foot its ankle (shin factor): x'_k = x'_j + f (x_k − x_j).
+   each hand its wrist (forearm factor), each foot its ankle (shin factor): x'_k = x'_j + f (x_k − x_j),
+   with the frame's translations of steps 2 and 3; points whose joint is missing move with it unscaled.
 
 Confidences are copied: a part missing in the input (confidence 0) stays missing, with its coordinates
 unchanged. Dropping a part (arms, legs, head) sets its joints and attached points to 0.
@@ -26,10 +27,10 @@ unchanged. Dropping a part (arms, legs, head) sets its joints and attached point
 Pose Realignment (`realign`) to an anchor pose B of a driving sequence A uses
    f_b = s · L^B_b / L^A_b,   s = Σ_{b∈C} L^A_b / Σ_{b∈C} L^B_b,
 where L_b is a bone's reference length (its median over the frames where it is present) and C the
-standing chain {neck, body, thighs, shins} shared by both. So every bone takes the anchor's length relative
-to the others, the whole keeps A's size (its neck-to-ankle chain), and A's per-frame foreshortening
-(|x_c − x_p| varying over t) is kept. A bone the anchor lacks keeps f_b = 1; both hip bones take their
-mean factor so that m stays the hips' midpoint.
+standing chain {neck, body, thighs, shins} shared by both (every shared bone when none of C is). So every
+bone takes the anchor's length relative to the others, the whole keeps A's size (its neck-to-ankle chain),
+and A's per-frame foreshortening (|x_c − x_p| varying over t) is kept. A bone the anchor lacks keeps
+f_b = 1; both hip bones take their mean factor so that m stays the hips' midpoint.
 
 Pose Rescale (`rescale`) uses f_b = k_g for the bones of each named group g in GROUPS (body, hips, legs,
 shoulders, arms, neck, face) and 1 elsewhere.
@@ -45,6 +46,8 @@ import numpy as np
 from a2bench.data.poses.format import FEET, HAND_POINTS, JOINT, PoseSequence
 
 MID_HIP = 18
+POINTS = {**JOINT, "mid_hip": MID_HIP}
+POINT_NAMES = {index: name for name, index in POINTS.items()}
 
 
 @dataclass(frozen=True)
@@ -57,13 +60,12 @@ class Bone:
 
     @property
     def name(self) -> str:
-        names = {**{index: name for name, index in JOINT.items()}, MID_HIP: "mid_hip"}
-        return f"{names[self.parent]}-{names[self.child]}"
+        """`parent-child`, e.g. `r_elbow-r_wrist`."""
+        return f"{POINT_NAMES[self.parent]}-{POINT_NAMES[self.child]}"
 
 
 def _bone(parent: str, child: str, group: str) -> Bone:
-    index = {**JOINT, "mid_hip": MID_HIP}
-    return Bone(index[parent], index[child], group)
+    return Bone(POINTS[parent], POINTS[child], group)
 
 
 BONES: tuple[Bone, ...] = (
@@ -153,37 +155,32 @@ def rescale_factors(scales: Mapping[str, float]) -> np.ndarray:
     return np.array([float(scales.get(bone.group, 1.0)) for bone in BONES])
 
 
-def _rebuild(points: np.ndarray, conf: np.ndarray, factors: np.ndarray) -> np.ndarray:
-    """Step 1: rebuild every joint from the neck outwards with the new bone lengths."""
-    new = points.copy()
+def _displacements(points: np.ndarray, conf: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Step 1 as displacements d = x' − x, built from the neck outwards (exactly 0 where every factor is 1)."""
     shift = np.zeros_like(points)
     for bone, factor in zip(BONES, factors, strict=True):
         p, c = bone.parent, bone.child
         both = ((conf[:, p] > 0) & (conf[:, c] > 0))[:, None]
-        rebuilt = new[:, p] + factor * (points[:, c] - points[:, p])
-        new[:, c] = np.where(both, rebuilt, points[:, c] + shift[:, p])
-        shift[:, c] = new[:, c] - points[:, c]
-    return new
+        stretch = (factor - 1.0) * (points[:, c] - points[:, p])
+        shift[:, c] = np.where(both, shift[:, p] + stretch, shift[:, p])
+    return shift
 
 
-def _torso_anchor(points: np.ndarray, conf: np.ndarray) -> np.ndarray:
-    """The torso's centre per frame, or the neck where the mid-hip is missing (T, 2)."""
-    neck = JOINT["neck"]
-    both = ((conf[:, neck] > 0) & (conf[:, MID_HIP] > 0))[:, None]
-    return np.where(both, (points[:, neck] + points[:, MID_HIP]) / 2, points[:, neck])
-
-
-def _ground_shift(old: np.ndarray, new: np.ndarray, kept: np.ndarray) -> float:
-    """Step 3: the vertical shift that keeps the lowest ankle position over the sequence."""
+def _placement(points: np.ndarray, conf: np.ndarray, shift: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Steps 2 and 3: the per-frame translation (T, 2) that re-anchors the torso and keeps the ground."""
+    torso = ((conf[:, JOINT["neck"]] > 0) & (conf[:, MID_HIP] > 0))[:, None]
+    offset = np.where(torso, -(shift[:, JOINT["neck"]] + shift[:, MID_HIP]) / 2, -shift[:, JOINT["neck"]])
     ankles = kept[:, ANKLES]
-    if not np.any(ankles):
-        return 0.0
-    return float(old[:, ANKLES, 1][ankles].max() - new[:, ANKLES, 1][ankles].max())
+    if np.any(ankles):
+        old = points[:, ANKLES, 1][ankles]
+        new = (points[:, ANKLES, 1] + shift[:, ANKLES, 1] + offset[:, 1, None])[ankles]
+        offset[:, 1] += old.max() - new.max()
+    return offset
 
 
-def _move_parts(poses: PoseSequence, points: np.ndarray, new: np.ndarray, conf: np.ndarray,
-                factors: np.ndarray, offset: np.ndarray) -> dict[str, np.ndarray]:
-    """Step 4: optional parts follow their joint, scaled about it; returned normalised like the input."""
+def _move_parts(poses: PoseSequence, points: np.ndarray, conf: np.ndarray, shift: np.ndarray,
+                offset: np.ndarray, factors: np.ndarray, drop: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Step 4: optional parts follow their joint, scaled about it; dropped parts become all zeros."""
     height, width = poses.image_size
     size = np.array([width, height], dtype=np.float64)
     moved = {name: np.asarray(part, dtype=np.float64).copy() for name, part in poses.extra.items()}
@@ -193,17 +190,20 @@ def _move_parts(poses: PoseSequence, points: np.ndarray, new: np.ndarray, conf: 
         joint = JOINT[joint_name]
         factor = float(np.mean([factors[BONE_INDEX[name]] for name in bones]))
         xy = moved[part][:, span, :2] * size
-        present = (moved[part][:, span, 2] > 0)[..., None]
         anchored = (conf[:, joint] > 0)[:, None, None]
-        scaled = new[:, joint, None] + factor * (xy - points[:, joint, None])
-        shifted = xy + (new[:, joint] - points[:, joint])[:, None]
-        target = np.where(anchored, scaled, shifted) + offset[:, None]
+        stretch = np.where(anchored, (factor - 1.0) * (xy - points[:, joint, None]), 0.0)
+        target = xy + (shift[:, joint] + offset)[:, None] + stretch
+        present = (moved[part][:, span, 2] > 0)[..., None]
         moved[part][:, span, :2] = np.where(present, target / size, moved[part][:, span, :2])
+    for part in drop:
+        for name in DROPPABLE[part][1]:
+            if name in moved:
+                moved[name][:] = 0.0
     return {name: part.astype(np.float32) for name, part in moved.items()}
 
 
 def retarget(poses: PoseSequence, factors: np.ndarray, drop: Iterable[str] = ()) -> PoseSequence:
-    """Apply per-bone factors (steps 1–4 of the module docstring) and drop the named parts."""
+    """Apply per-bone factors (steps 1–4 of the module docstring), then drop the named parts."""
     factors = np.asarray(factors, dtype=np.float64)
     if factors.shape != (len(BONES),) or not np.all(factors > 0):
         raise ValueError(f"expected {len(BONES)} positive bone factors, got {factors}")
@@ -212,17 +212,26 @@ def retarget(poses: PoseSequence, factors: np.ndarray, drop: Iterable[str] = ())
     if unknown:
         raise ValueError(f"cannot drop {unknown}; droppable parts: {', '.join(DROPPABLE)}")
     points, conf = _extended(poses)
-    new = _rebuild(points, conf, factors)
-    kept = conf > 0
-    for part in drop:
-        kept[:, [JOINT[name] for name in DROPPABLE[part][0]]] = False
-    offset = _torso_anchor(points, conf) - _torso_anchor(new, conf)
-    new = new + offset[:, None]
-    offset[:, 1] += _ground_shift(points, new, kept[:, :18] & (conf[:, :18] > 0))
-    new[..., 1] += offset[:, 1, None] - (_torso_anchor(points, conf) - _torso_anchor(new, conf))[:, 1, None] * 0
-    return _assemble(poses, points, new, conf, kept, factors, offset, drop)
+    shift = _displacements(points, conf, factors)
+    kept = conf[:, :18] > 0
+    dropped = [JOINT[name] for part in drop for name in DROPPABLE[part][0]]
+    kept[:, dropped] = False
+    offset = _placement(points, conf, shift, kept)
+    height, width = poses.image_size
+    body = poses.body.astype(np.float64)
+    moved = points[:, :18] + shift[:, :18] + offset[:, None]
+    present = (conf[:, :18] > 0)[..., None]
+    body[..., :2] = np.where(present, moved / np.array([width, height], dtype=np.float64), body[..., :2])
+    body[:, dropped] = 0.0
+    extra = _move_parts(poses, points, conf, shift, offset, factors, drop)
+    return PoseSequence(body=body.astype(np.float32), image_size=poses.image_size, extra=extra)
 
 
-def _assemble(poses: PoseSequence, points: np.ndarray, new: np.ndarray, conf: np.ndarray, kept: np.ndarray,
-              factors: np.ndarray, offset: np.ndarray, drop: tuple[str, ...]) -> PoseSequence:
-    raise NotImplementedError
+def realign(driving: PoseSequence, anchor: PoseSequence) -> PoseSequence:
+    """Pose Realignment: the driving motion with the anchor's body proportions, at the driving size and place."""
+    return retarget(driving, realignment_factors(driving, anchor))
+
+
+def rescale(poses: PoseSequence, scales: Mapping[str, float] | None = None, drop: Iterable[str] = ()) -> PoseSequence:
+    """Pose Rescale: scale the named body groups' bone lengths and drop the named parts."""
+    return retarget(poses, rescale_factors(scales or {}), drop)

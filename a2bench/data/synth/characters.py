@@ -48,6 +48,8 @@ class Character:
     head_color: tuple[int, int, int]
     pattern: str
     texture_seed: int
+    face_drop: float = 0.3  # head-less characters: painted face's centre below the neck, in torso lengths
+    face_scale: float = 1.0  # head-less characters: painted face's size relative to the default
 
 
 def _color(rng: np.random.Generator, low: int = 40, high: int = 230) -> tuple[int, int, int]:

@@ -75,8 +75,9 @@ def forward_kinematics(character: Character, angles: Angles, height: int, width:
         points.update(_head_points(neck, up, nose, c.head_radius * scale))
     else:
         torso_up = _direction(math.pi + angles.lean)
-        nose = (neck[0] - torso_up[0] * 0.3 * c.torso * scale, neck[1] - torso_up[1] * 0.3 * c.torso * scale)
-        points.update(_head_points(neck, torso_up, nose, 0.45 * c.torso_half_width * scale))
+        nose = (neck[0] - torso_up[0] * c.face_drop * c.torso * scale,
+                neck[1] - torso_up[1] * c.face_drop * c.torso * scale)
+        points.update(_head_points(neck, torso_up, nose, 0.45 * c.face_scale * c.torso_half_width * scale))
     for prefix, sign, arm, elbow in (("r", -1.0, angles.r_arm, angles.r_elbow),
                                      ("l", 1.0, angles.l_arm, angles.l_elbow)):
         shoulder = (neck[0] + side[0] * sign * c.shoulder_half * scale,

@@ -146,7 +146,8 @@ def torso_part(character: Character, height: int) -> Part:
     belly = np.hypot((xs - width / 2) / (0.45 * half), (ys - cy - 0.15 * length) / (0.25 * length)) < 1
     color[belly] = color[belly] * 0.5 + 0.5
     if not character.has_head:
-        color = _face(xs, ys, (width / 2, neck[1] + 0.3 * length), 0.6 * half, color)
+        color = _face(xs, ys, (width / 2, neck[1] + character.face_drop * length), 0.6 * character.face_scale * half,
+                      color)
     return Part(_premultiply(color, alpha.astype(np.float32)), ("neck", "mid_hip"), neck, hip, "torso",
                 width_ref=2 * character.shoulder_half * height)
 

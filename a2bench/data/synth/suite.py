@@ -34,19 +34,28 @@ class SynthConfig:
     styles: tuple[str, ...]
     seed: int
     structures: tuple[str, ...] = tuple(BODY_STRUCTURES)
+    settings: tuple[str, ...] = ("self",)
 
     def case_ids(self) -> list[str]:
         """Case ids in order: `<structure>-<style>-<index>`."""
         return [self.case_id(index) for index in range(self.cases)]
 
     def case_id(self, index: int) -> str:
-        structure = self.structures[index % len(self.structures)]
-        style = self.styles[(index // len(self.structures)) % len(self.styles)]
-        return f"{structure}-{style}-{index:02d}"
+        return f"{self.structure(index)}-{self.style(index)}-{index:02d}"
+
+    def structure(self, index: int) -> str:
+        """Body structures cycle fastest over the cases."""
+        return self.structures[index % len(self.structures)]
+
+    def style(self, index: int) -> str:
+        """Motion styles change after each full cycle of body structures."""
+        return self.styles[(index // len(self.structures)) % len(self.styles)]
 
 
 SYNTH_CONFIGS = {
     "synth-mini": SynthConfig("synth-mini", cases=8, frames=24, size=256, fps=8, styles=("dance",), seed=2025),
+    "synth": SynthConfig("synth", cases=48, frames=32, size=512, fps=8, styles=("dance", "walk"), seed=2026,
+                         settings=("self", "rescaled")),
 }
 
 
@@ -66,19 +75,35 @@ def _case_rng(config: SynthConfig, index: int) -> np.random.Generator:
     return np.random.default_rng([config.seed, index])
 
 
+def _designed(config: SynthConfig, index: int) -> tuple[Character, np.ndarray, np.random.Generator]:
+    """The case's character and backdrop, and its generator positioned for the motion draws."""
+    rng = _case_rng(config, index)
+    character = sample_character(config.structure(index), rng)
+    backdrop = background(config.size, config.size, tuple(int(v) for v in rng.integers(150, 250, 3)),
+                          tuple(int(v) for v in rng.integers(60, 160, 3)))
+    return character, backdrop, rng
+
+
+def case_look(config: SynthConfig, index: int) -> tuple[Character, np.ndarray]:
+    """The case's character and backdrop alone (what a re-rendering with other poses needs)."""
+    character, backdrop, _ = _designed(config, index)
+    return character, backdrop
+
+
+def render_poses(character: Character, backdrop: np.ndarray, poses: PoseSequence) -> np.ndarray:
+    """The character performing a pose sequence over the backdrop: uint8 (T, H, W, 3)."""
+    parts = build_parts(character, backdrop.shape[0])
+    return np.stack([render_frame(parts, frame, backdrop) for frame in poses.pixels()])
+
+
 def generate_case(config: SynthConfig, index: int) -> SynthCase:
     """Build one case deterministically from (suite seed, case index)."""
-    rng = _case_rng(config, index)
-    structure = config.structures[index % len(config.structures)]
-    style = config.styles[(index // len(config.structures)) % len(config.styles)]
-    character = sample_character(structure, rng)
+    character, backdrop, rng = _designed(config, index)
     size = config.size
-    backdrop = background(size, size, tuple(int(v) for v in rng.integers(150, 250, 3)),
-                          tuple(int(v) for v in rng.integers(60, 160, 3)))
     parts = build_parts(character, size)
     rest = forward_kinematics(character, REST, size, size)
     keypoints = np.stack([forward_kinematics(character, angles, size, size)
-                          for angles in motion_angles(style, config.frames, config.fps, rng)])
+                          for angles in motion_angles(config.style(index), config.frames, config.fps, rng)])
     return SynthCase(
         case_id=config.case_id(index),
         character=character,
