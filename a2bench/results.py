@@ -55,7 +55,8 @@ def method_entry(outcome: MethodOutcome, metrics: Sequence[str], seed: int = DEF
             entries[name] = aggregate(outcome.cases, name, seed)
     return {
         "metrics": entries,
-        "per_case": {s.case_id: dict(s.values) for s in sorted(outcome.cases, key=lambda s: s.case_id)},
+        "per_case": {s.case_id: {m: v for m, v in s.values.items() if m not in outcome.skipped}
+                     for s in sorted(outcome.cases, key=lambda s: s.case_id)},
     }
 
 

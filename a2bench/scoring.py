@@ -26,9 +26,10 @@ from a2bench.metrics.base import (
     FeatureExtractor,
     Metric,
     MetricContext,
+    MissingInput,
     WeightsMissing,
 )
-from a2bench.metrics.bootstrap import DEFAULT_SEED, distribution_ci
+from a2bench.metrics.bootstrap import DEFAULT_SEED, DISTRIBUTION_RESAMPLES, distribution_ci
 from a2bench.metrics.protocols import Protocol
 from a2bench.video.io import discover_videos, read_image, read_video
 
@@ -137,12 +138,14 @@ class Scorer:
     """Prepares the metrics once (skipping those without weights) and scores one case at a time."""
 
     def __init__(self, protocol: Protocol, metrics: Sequence[Metric], context: MetricContext | None = None,
-                 features: FeatureFunction = _compute_features, seed: int = DEFAULT_SEED):
+                 features: FeatureFunction | None = None, seed: int = DEFAULT_SEED,
+                 bootstrap_resamples: int = DISTRIBUTION_RESAMPLES):
         self.protocol = protocol
         self.metrics = list(metrics)
         self.context = context or MetricContext()
-        self.features = features
+        self.features = features or _compute_features
         self.seed = seed
+        self.bootstrap_resamples = bootstrap_resamples
         self.skipped: dict[str, str] = {}
         self.case_metrics: list[CaseMetric] = []
         self.distribution_metrics: list[DistributionMetric] = []
@@ -152,11 +155,35 @@ class Scorer:
             except WeightsMissing as exc:
                 self.skipped[metric.name] = exc.line()
                 continue
+            self._record_weights(metric)
             if isinstance(metric, DistributionMetric):
                 self.distribution_metrics.append(metric)
             else:
                 self.case_metrics.append(metric)  # type: ignore[arg-type]
         self.extractors = {m.extractor().key: m.extractor() for m in self.distribution_metrics}
+
+    def _record_weights(self, metric: Metric) -> None:
+        """Note each weights file's sha256 in the provenance, and whether it is random-initialised."""
+        if not metric.weights:
+            return
+        from a2bench.weights.store import file_sha256, is_uncalibrated, resolve
+
+        recorded = self.context.notes.setdefault("weights", {})
+        for name in metric.weights:
+            path = resolve(name, self.context.weights_dir)
+            uncalibrated = is_uncalibrated(path, self.context.weights_dir)
+            recorded[name] = {"file": path.name, "sha256": file_sha256(path), "uncalibrated": uncalibrated}
+            if uncalibrated:
+                self.context.notes["uncalibrated"] = True
+
+    def _skip(self, metric: Metric, reason: str) -> None:
+        """Drop a metric from this run for good: it is reported as skipped, never with a partial value."""
+        self.skipped[metric.name] = reason
+        if metric in self.case_metrics:
+            self.case_metrics.remove(metric)  # type: ignore[arg-type]
+        if metric in self.distribution_metrics:
+            self.distribution_metrics.remove(metric)  # type: ignore[arg-type]
+            self.extractors = {m.extractor().key: m.extractor() for m in self.distribution_metrics}
 
     def score(self, case_id: str, pred: np.ndarray, gt: np.ndarray, reference: np.ndarray | None = None,
               pred_path: Path | None = None) -> tuple[CaseScore, dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -165,9 +192,20 @@ class Scorer:
             raise MatchError(f"{len(pred)} frames, but its ground truth has {len(gt)}", path=pred_path or case_id,
                              fix="generate as many frames as the ground truth has (or trim both to the same length)")
         case = CaseFrames(case_id, pred=pred, aligned=self.protocol.align(pred, gt), gt=gt, reference=reference)
-        values = {metric.name: float(np.mean(metric.case_values(case))) for metric in self.case_metrics}
-        pred_features = {key: self.features(extractor, pred) for key, extractor in self.extractors.items()}
-        gt_features = {key: self.features(extractor, gt) for key, extractor in self.extractors.items()}
+        values = {}
+        for metric in list(self.case_metrics):
+            try:
+                values[metric.name] = float(np.mean(metric.case_values(case)))
+            except MissingInput as exc:
+                self._skip(metric, exc.line())
+        pred_features, gt_features = {}, {}
+        for key, extractor in list(self.extractors.items()):
+            try:
+                pred_features[key] = self.features(extractor, pred)
+                gt_features[key] = self.features(extractor, gt)
+            except MissingInput as exc:
+                for metric in [m for m in self.distribution_metrics if m.extractor().key == key]:
+                    self._skip(metric, exc.line())
         return CaseScore(case_id, len(gt), values), pred_features, gt_features
 
     def distribution_results(self, blocks: FeatureBlocks) -> dict[str, dict[str, Any]]:
@@ -178,8 +216,13 @@ class Scorer:
             pred, gt = blocks.pred.get(key, []), blocks.gt.get(key, [])
             if not pred:
                 continue
-            value = metric.distance(np.concatenate(pred), np.concatenate(gt))
-            interval = distribution_ci(pred, gt, metric.distance, seed=self.seed)
+            try:
+                value = metric.distance(np.concatenate(pred), np.concatenate(gt))
+            except MissingInput as exc:
+                self.skipped[metric.name] = exc.line()
+                continue
+            interval = distribution_ci(pred, gt, metric.distance, seed=self.seed,
+                                       resamples=self.bootstrap_resamples) if self.bootstrap_resamples else None
             results[metric.name] = {"value": float(value), "ci95": list(interval) if interval else None,
                                     "n": len(pred)}
         return results
@@ -218,9 +261,10 @@ class MethodOutcome:
 
 def score_pairs(pairs: Sequence[VideoPair], scorer: Scorer, on_case: Callable[[CaseScore], None] | None = None,
                 workers: int = 0) -> MethodOutcome:
-    """Score every pair; the first unreadable or mismatched video raises with its path."""
+    """Score every pair in case-id order (so results do not depend on the order given); the first unreadable or
+    mismatched video raises with its path."""
     cases, blocks = [], FeatureBlocks()
-    for pair, pred, gt, reference in decoded_pairs(pairs, workers):
+    for pair, pred, gt, reference in decoded_pairs(sorted(pairs, key=lambda p: p.case_id), workers):
         score, pred_features, gt_features = scorer.score(pair.case_id, pred, gt, reference, pair.pred)
         cases.append(score)
         blocks.add(pred_features, gt_features)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from a2bench.baselines.static import fit_to_size
 
+from a2bench.baselines.static import fit_to_size
 from a2bench.data.poses.render import LIMBS, MIN_CONFIDENCE
 from a2bench.generate.adapter import Adapter, GenerationRequest, register_adapter
 

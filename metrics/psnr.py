@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from a2bench.metrics.base import FrameMetric
 from a2bench.metrics.registry import register
 

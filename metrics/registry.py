@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from a2bench.errors import UnknownNameError
 from a2bench.metrics.base import Metric
 from a2bench.metrics.protocols import PROTOCOLS, get_protocol
-
-from a2bench.errors import UnknownNameError
 
 _REGISTRY: dict[tuple[str, str], type[Metric]] = {}
 MetricClass = TypeVar("MetricClass", bound=type[Metric])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from skimage.metrics import structural_similarity
+
 from a2bench.metrics.base import FrameMetric
 from a2bench.metrics.registry import register
-from skimage.metrics import structural_similarity
 
 
 def to_gray(frames: np.ndarray) -> np.ndarray:

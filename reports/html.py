@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from a2bench.reports.table import build_leaderboard
 from jinja2 import Environment, PackageLoader, select_autoescape
+
+from a2bench.reports.table import build_leaderboard
 
 
 def _environment() -> Environment:

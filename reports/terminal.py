@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from a2bench.reports.table import build_leaderboard
 from rich.table import Table
+
+from a2bench.reports.table import build_leaderboard
 
 
 def terminal_table(results: dict[str, Any]) -> Table:

@@ -25,3 +25,15 @@ def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "data"
     monkeypatch.setenv("A2BENCH_DATA", str(root))
     return root
+
+
+@pytest.fixture(scope="session")
+def random_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with every registered weights file, random-initialised once per session (lpips linear layers are
+    copied as the package ships them)."""
+    from a2bench.weights.random_init import init_random
+    from tests.weights_fixtures import SEED
+
+    folder = tmp_path_factory.mktemp("random-weights")
+    init_random(folder, SEED)
+    return folder

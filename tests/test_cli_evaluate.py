@@ -119,7 +119,7 @@ def test_scores_against_a_suite_and_records_its_fingerprint(synth_mini, tmp_path
 
 
 def test_suite_and_gt_are_exclusive_and_case_ids_must_match(synth_mini, folders: tuple[Path, Path]) -> None:
-    pred, gt = folders
+    pred, _ = folders
     assert_clean_failure(run_cli("evaluate", "--pred", pred), "either --gt DIR or --suite NAME")
     assert_clean_failure(run_cli("evaluate", "--pred", pred, "--suite", "synth-mini", "--root",
                                  synth_mini.folder.parent), "are not cases of synth-mini")

@@ -7,8 +7,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-import a2bench.metrics
 import pytest
+
+import a2bench.metrics
 
 REPO = Path(__file__).resolve().parent.parent
 

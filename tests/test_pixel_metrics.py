@@ -5,10 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from a2bench.metrics import get_metric, get_protocol, metric_names, resolve_metrics
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from a2bench.errors import UnknownNameError
+from a2bench.metrics import get_metric, get_protocol, metric_names, resolve_metrics
 
 RNG = np.random.default_rng(7)
 

@@ -99,3 +99,11 @@ def test_discover_videos_pairs_stems_and_rejects_duplicates(tmp_path: Path) -> N
     write_video(tmp_path / "a", smooth_frames(t=2))
     with pytest.raises(VideoReadError, match="two videos named 'a'"):
         discover_videos(tmp_path)
+
+
+def test_sixteen_bit_frames_are_refused_not_clipped(tmp_path: Path) -> None:
+    folder = tmp_path / "deep"
+    folder.mkdir()
+    Image.fromarray(np.full((4, 4), 40000, np.uint16)).save(folder / "0.png")
+    with pytest.raises(VideoReadError, match="16-bit"):
+        read_video(folder)

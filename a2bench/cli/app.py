@@ -9,10 +9,12 @@ from typing import Annotated
 import typer
 
 from a2bench import __version__
+from a2bench.cli.cache import cache_app
 from a2bench.cli.common import QuietOption, RootOption, err, out
 from a2bench.cli.data import data_app, suites_app
 from a2bench.cli.importing import data_import
 from a2bench.cli.listing import methods_app, metrics_app
+from a2bench.cli.weights import weights_app
 from a2bench.errors import A2BenchError
 
 app = typer.Typer(help="Reproducible evaluation of character image animation.", no_args_is_help=True,
@@ -22,6 +24,8 @@ app.add_typer(data_app, name="data")
 app.add_typer(suites_app, name="suites")
 app.add_typer(metrics_app, name="metrics")
 app.add_typer(methods_app, name="methods")
+app.add_typer(weights_app, name="weights")
+app.add_typer(cache_app, name="cache")
 
 
 def _version(value: bool) -> None:
@@ -71,11 +75,17 @@ def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predic
              workers: Annotated[int, typer.Option(min=0, help="Threads decoding videos ahead.")] = 0,
              fast: Annotated[bool, typer.Option(help="Allow TF32/cuDNN autotuning (recorded; not exact).")] = False,
              seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+             bootstrap_resamples: Annotated[int, typer.Option(min=0, help="Resamples for the intervals of FID, "
+                                                              "FID-VID and FVD (0: no interval).")] = 200,
+             cache_dir: Annotated[Path | None, typer.Option(help="Feature cache folder (default: the per-user "
+                                                            "cache).")] = None,
+             cache: Annotated[bool, typer.Option(help="Reuse and store features in the cache.")] = True,
              root: RootOption = None, quiet: QuietOption = False) -> None:
     """Score a folder of predicted videos against a folder of ground-truth videos (or a suite)."""
     from a2bench.data.suites import open_suite
     from a2bench.metrics import get_protocol, resolve_metrics
     from a2bench.metrics.base import MetricContext
+    from a2bench.metrics.cache import FeatureCache
     from a2bench.progress import progress_bar
     from a2bench.provenance import collect
     from a2bench.reports.terminal import terminal_table
@@ -95,11 +105,14 @@ def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predic
     else:
         pairs = match_folders(pred, gt, ref)  # type: ignore[arg-type]
     context = MetricContext(device=device, batch_size=batch_size, workers=workers, weights_dir=weights_dir,
-                            fast=fast)
-    scorer = Scorer(chosen, resolved, context, seed=seed)
+                            fast=fast, cache_dir=cache_dir)
+    features = FeatureCache.for_context(context).features if cache else None
+    scorer = Scorer(chosen, resolved, context, features=features, seed=seed,
+                    bootstrap_resamples=bootstrap_resamples)
     with progress_bar("Scoring", len(pairs), quiet) as advance:
         outcome = score_pairs(pairs, scorer, on_case=advance, workers=workers)
-    provenance = collect({"bootstrap": seed}, {"pred_dir": str(pred.resolve()),
+    provenance = collect({"bootstrap": seed}, {"bootstrap_resamples": bootstrap_resamples,
+                                               "pred_dir": str(pred.resolve()),
                                                "gt_dir": str(gt.resolve()) if gt else None,
                                                **context.provenance()})
     results = build_results(chosen, suite_info, provenance, {"pred": outcome}, resolved, seed=seed)

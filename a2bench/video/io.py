@@ -46,6 +46,16 @@ def to_rgb(array: np.ndarray, source: Path) -> np.ndarray:
                          fix="save RGB frames")
 
 
+HIGH_DEPTH_MODES = ("I", "I;16", "I;16B", "I;16L", "F")
+
+
+def _require_8bit(image: Image.Image, source: Path) -> None:
+    """16-bit and float images would be clipped or rescaled silently by a conversion: refuse them."""
+    if image.mode in HIGH_DEPTH_MODES:
+        raise VideoReadError(f"frame is {image.mode} (16-bit or float); metrics are defined on 8-bit frames",
+                             path=source, fix="export the frames as 8-bit RGB PNG")
+
+
 def _read_frame_folder(folder: Path) -> np.ndarray:
     files = frame_files(folder)
     if not files:
@@ -56,9 +66,12 @@ def _read_frame_folder(folder: Path) -> np.ndarray:
         try:
             with Image.open(file) as image:
                 image.load()
+                _require_8bit(image, file)
                 if image.mode not in ("L", "RGB", "RGBA"):
                     image = image.convert("RGB")
                 array = np.asarray(image)
+        except VideoReadError:
+            raise
         except (OSError, UnidentifiedImageError, SyntaxError) as exc:
             raise VideoReadError(f"cannot decode frame ({exc})", path=file,
                                  fix="re-export the frame as PNG") from None
@@ -129,7 +142,10 @@ def _read_frame_folder_single(path: Path) -> np.ndarray:
     try:
         with Image.open(path) as image:
             image.load()
+            _require_8bit(image, path)
             array = np.asarray(image if image.mode in ("L", "RGB", "RGBA") else image.convert("RGB"))
+    except VideoReadError:
+        raise
     except (OSError, UnidentifiedImageError, SyntaxError) as exc:
         raise VideoReadError(f"cannot decode image ({exc})", path=path, fix="re-export it as PNG") from None
     return to_rgb(array, path)[None]

@@ -1,0 +1,225 @@
+"""Where weights live, and the sha256 check that every load goes through before `torch.load` sees a byte.
+
+The expected hash of a file comes from, in order: `uncalibrated.json` (files written by init-random), the
+published full sha256, the published prefix (torch-hub names; the full hash is also pinned at first fetch), or
+`weights.lock.json`, which pins the hash seen at first fetch for files whose hash nobody publishes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from a2bench.errors import A2BenchError
+from a2bench.metrics.base import WeightsMissing
+from a2bench.weights.registry import WEIGHTS, WeightSpec, get_spec, spec_for_file
+
+ENV_VAR = "A2BENCH_WEIGHTS"
+LOCK_FILE = "weights.lock.json"
+UNCALIBRATED_FILE = "uncalibrated.json"
+CHUNK = 1 << 20
+
+Progress = Callable[[int, int | None], None]
+
+
+class WeightsHashError(A2BenchError):
+    """A weights file whose sha256 differs from the published, pinned or recorded one."""
+
+
+class WeightsUnpinned(WeightsMissing):
+    """A weights file nobody publishes a hash for and that no fetch has pinned: it cannot be verified."""
+
+
+def weights_folder(directory: Path | str | None = None) -> Path:
+    """The weights folder: the explicit one, else $A2BENCH_WEIGHTS, else the per-user cache."""
+    if directory is not None:
+        return Path(directory).expanduser()
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("a2bench", appauthor=False)) / "weights"
+
+
+def fetch_command(name: str, directory: Path | str | None = None) -> str:
+    """The command that fetches `name` into `directory` (the default folder when None)."""
+    return f"a2bench weights fetch {name}" + (f" --dir {directory}" if directory is not None else "")
+
+
+_HASHES: dict[tuple[str, int, int, int], str] = {}
+
+
+def file_sha256(path: Path, progress: Progress | None = None) -> str:
+    """sha256 of a file's bytes; remembered per (path, inode, size, mtime) for the life of the process."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key not in _HASHES:
+        digest, done = hashlib.sha256(), 0
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(CHUNK), b""):
+                digest.update(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, stat.st_size)
+        _HASHES[key] = digest.hexdigest()
+    return _HASHES[key]
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise A2BenchError(f"unreadable: {exc}", path=path, fix="repair or delete it") from None
+    if not isinstance(data, dict) or not isinstance(data.get("files", {}), dict):
+        raise A2BenchError("not a weights record ('files' mapping missing)", path=path, fix="repair or delete it")
+    return data
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON through a temporary file and a rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def pinned(directory: Path) -> dict[str, dict[str, Any]]:
+    """The lock file's entries by file name: {'name', 'sha256', 'size', 'source', 'pinned_at'}."""
+    return _read_json(directory / LOCK_FILE).get("files", {})
+
+
+def pin(directory: Path, spec: WeightSpec, sha256: str, size: int, source: str) -> None:
+    """Record the sha256 seen at first fetch of `spec` in the lock file."""
+    lock = _read_json(directory / LOCK_FILE) or {"version": 1, "files": {}}
+    lock["files"][spec.filename] = {"name": spec.name, "sha256": sha256, "size": size, "source": source,
+                                    "pinned_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    write_json_atomic(directory / LOCK_FILE, lock)
+
+
+def uncalibrated_files(directory: Path) -> dict[str, dict[str, Any]]:
+    """Files written by `a2bench weights init-random` in `directory`, by file name: {'name', 'sha256', 'seed'}."""
+    return _read_json(directory / UNCALIBRATED_FILE).get("files", {})
+
+
+def record_random_files(directory: Path, entries: dict[str, dict[str, Any]]) -> None:
+    """Add files written by init-random to the folder's uncalibrated.json (the marker loaders detect)."""
+    record = _read_json(directory / UNCALIBRATED_FILE) or {
+        "version": 1, "files": {},
+        "note": "random-initialised weights written by `a2bench weights init-random`: for testing only; "
+                "numbers computed with them are uncalibrated"}
+    record["files"].update(entries)
+    write_json_atomic(directory / UNCALIBRATED_FILE, record)
+
+
+def forget_random_file(directory: Path, filename: str) -> None:
+    """Drop a file from uncalibrated.json (a real copy replaced it); the marker goes when it lists nothing."""
+    record = _read_json(directory / UNCALIBRATED_FILE)
+    if filename not in record.get("files", {}):
+        return
+    del record["files"][filename]
+    if record["files"]:
+        write_json_atomic(directory / UNCALIBRATED_FILE, record)
+    else:
+        (directory / UNCALIBRATED_FILE).unlink()
+
+
+def check_hash(spec: WeightSpec, directory: Path, sha256: str, source: str | None = None) -> str:
+    """Compare a file's sha256 with what is expected of it; returns how it was checked, raises on mismatch.
+    With `source` (a URL or path), checks a download from there before it replaces anything in `directory`:
+    the init-random record does not apply and errors name the source."""
+    random_copy = None if source else uncalibrated_files(directory).get(spec.filename)
+    pin_entry = pinned(directory).get(spec.filename)
+    fix = (f"delete it and run `{fetch_command(spec.name, directory)}`" if source is None
+           else "the source is corrupt or altered: try again, or another --source")
+
+    def mismatch(message: str) -> WeightsHashError:
+        if source is None:
+            return WeightsHashError(message, path=directory / spec.filename, fix=fix)
+        return WeightsHashError(f"{source}: {message}", fix=fix)  # a URL is no Path
+
+    if random_copy is not None:
+        expected, how = random_copy["sha256"], "recorded by init-random"
+    elif spec.sha256:
+        expected, how = spec.sha256, "published"
+    elif spec.sha256_prefix and not sha256.startswith(spec.sha256_prefix):
+        raise mismatch(f"sha256 {sha256[:16]}… does not start with the published prefix {spec.sha256_prefix}")
+    elif pin_entry is not None:
+        expected, how = pin_entry["sha256"], f"pinned at first fetch in {LOCK_FILE}"
+        if source is not None:
+            fix = f"if the upstream file changed on purpose, remove its entry from {directory / LOCK_FILE}"
+    elif spec.sha256_prefix:
+        return "published prefix"
+    else:
+        raise WeightsUnpinned(f"no sha256 is published or pinned for {spec.name}, so this copy cannot be verified",
+                              path=directory / spec.filename, fix=f"run `a2bench weights verify {spec.name} "
+                              f"--dir {directory}` to pin the hash of this copy, or fetch it")
+    if sha256 != expected:
+        raise mismatch(f"sha256 {sha256[:16]}… differs from the {how} {expected[:16]}…")
+    return how
+
+
+def verify_or_pin(spec: WeightSpec, directory: Path, progress: Progress | None = None) -> tuple[str, bool]:
+    """Check a present file; one without a published full sha256 or a pin gets the sha256 seen now pinned.
+    Returns how it was checked and whether it was pinned now."""
+    path = directory / spec.filename
+    sha256 = file_sha256(path, progress)
+    try:
+        how = check_hash(spec, directory, sha256)
+    except WeightsUnpinned:
+        how = "no hash to compare with"
+    recorded = spec.filename in pinned(directory) or spec.filename in uncalibrated_files(directory)
+    if spec.sha256 or recorded:
+        return how, False
+    pin(directory, spec, sha256, path.stat().st_size, f"first seen in place at {path}")
+    return f"{how}; full sha256 pinned now in {LOCK_FILE} (first seen)", True
+
+
+def resolve(name: str, weights_dir: Path | str | None = None) -> Path:
+    """The verified path of the weights `name`; WeightsMissing (with the fetch command) when absent."""
+    spec = get_spec(name)
+    directory = weights_folder(weights_dir)
+    path = directory / spec.filename
+    if not path.is_file():
+        raise WeightsMissing(f"weights '{name}' ({spec.filename}) are not in {directory}", path=path,
+                             fix=f"run `{fetch_command(name, weights_dir)}`")
+    check_hash(spec, directory, file_sha256(path))
+    return path
+
+
+def verify_path(path: Path) -> str:
+    """Check the file at `path` (a registered weights file in some folder) and return its sha256."""
+    path = Path(path)
+    spec = spec_for_file(path.name)
+    if spec is None:
+        raise A2BenchError("not a registered weights file", path=path, fix="see `a2bench weights list`")
+    if not path.is_file():
+        raise WeightsMissing(f"weights '{spec.name}' are missing", path=path,
+                             fix=f"run `{fetch_command(spec.name, path.parent)}`")
+    sha256 = file_sha256(path)
+    check_hash(spec, path.parent, sha256)
+    return sha256
+
+
+def load_checkpoint(path: Path) -> Any:
+    """Verify the file's hash, then `torch.load` it with weights_only=True onto the CPU."""
+    import torch
+
+    verify_path(path)
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def is_uncalibrated(name_or_path: str | Path, weights_dir: Path | str | None = None) -> bool:
+    """Whether a weights file (registered name, or path) was written by init-random: numbers from it are not
+    comparable with anything computed with the real weights."""
+    if isinstance(name_or_path, str) and name_or_path in WEIGHTS:
+        path = weights_folder(weights_dir) / WEIGHTS[name_or_path].filename
+    else:
+        path = Path(name_or_path)
+    return path.name in uncalibrated_files(path.parent)

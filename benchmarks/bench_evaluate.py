@@ -1,0 +1,240 @@
+"""Throughput and peak memory of `a2bench` scoring the full metric set, against a reference pipeline.
+
+Usage: python benchmarks/bench_evaluate.py [--videos 12] [--frames 32] [--size 256] [--device cpu]
+       [--protocol animatex-paper] [--out benchmarks/RESULTS.md]
+
+Phases (each in a fresh process, so each peak RSS is its own):
+- `ours-first`: a2bench's one-pass scorer, empty feature cache, method A;
+- `ours-rescore`: method B against the same cache (ground-truth features are reused);
+- `ours-4x`: first scoring of 4× the videos (memory must stay flat);
+- `reference`: the reference packages used as their READMEs and the DisCo scripts use them: frames
+  written to disk as PNG, one pass per metric, batch 1 where DisCo uses 1 (pytorch-fid's own batch 50).
+Weights are random-initialised (`a2bench weights init-random`): timings are real, values uncalibrated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+METRICS = ("psnr", "ssim", "l1", "lpips", "fid", "fid_vid", "fvd")
+
+
+def workload(folder: Path, videos: int, frames: int, size: int) -> None:
+    """Ground truth from the synthetic generator; method A shifted by 3 px plus noise, method B blurred."""
+    import cv2
+
+    from a2bench.data.synth.suite import SynthConfig, generate_case
+    from a2bench.video.io import write_video
+
+    config = SynthConfig("bench", cases=videos, frames=frames, size=size, fps=8, styles=("dance", "walk"), seed=7)
+    rng = np.random.default_rng(0)
+    for index in range(videos):
+        case = generate_case(config, index)
+        gt = case.video
+        shifted = np.roll(gt, 3, axis=2).astype(np.int16) + rng.integers(-8, 9, gt.shape, dtype=np.int16)
+        blurred = np.stack([cv2.GaussianBlur(frame, (5, 5), 1.5) for frame in gt])
+        write_video(folder / "gt" / f"{case.case_id}.mp4", gt)
+        write_video(folder / "method_a" / f"{case.case_id}.mp4", np.clip(shifted, 0, 255).astype(np.uint8))
+        write_video(folder / "method_b" / f"{case.case_id}.mp4", blurred)
+
+
+def run_ours(work: Path, method: str, protocol: str, device: str, batch_size: int) -> dict[str, float]:
+    """Score with a2bench's library path (what `a2bench evaluate` runs)."""
+    from a2bench.metrics import get_protocol, resolve_metrics
+    from a2bench.metrics.base import MetricContext
+    from a2bench.metrics.cache import FeatureCache
+    from a2bench.scoring import Scorer, match_folders, score_pairs
+
+    context = MetricContext(device=device, batch_size=batch_size, weights_dir=work / "weights",
+                            cache_dir=work / "cache")
+    chosen = get_protocol(protocol)
+    scorer = Scorer(chosen, resolve_metrics(chosen.id, METRICS), context,
+                    features=FeatureCache.for_context(context).features)
+    assert not scorer.skipped, scorer.skipped
+    outcome = score_pairs(match_folders(work / method, work / "gt"), scorer, workers=2)
+    return {name: entry["value"] for name, entry in outcome.distribution.items()}
+
+
+def _frames_to_disk(video: Path, folder: Path) -> None:
+    from PIL import Image
+
+    from a2bench.video.io import read_video
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, frame in enumerate(read_video(video)):
+        Image.fromarray(frame).save(folder / f"{index:05d}.png")
+
+
+def run_reference(work: Path, method: str, device: str) -> dict[str, float]:
+    """The reference pipeline: PNG frames on disk, then one pass per metric as the reference code does it."""
+    import cv2
+    import torch
+    from PIL import Image
+    from pytorch_fid import fid_score, inception
+    from skimage.metrics import structural_similarity
+    from torchvision.transforms.functional import to_tensor
+
+    from a2bench.metrics import preprocess
+    from a2bench.metrics.frechet import frechet_distance_features
+    from a2bench.metrics.networks.i3d import load_i3d
+    from a2bench.metrics.networks.resnet3d import load_resnet3d50
+    from a2bench.weights.store import load_checkpoint, resolve
+
+    frames = work / "reference_frames"
+    for kind in (method, "gt"):
+        for video in sorted((work / kind).glob("*.mp4")):
+            _frames_to_disk(video, frames / kind / video.stem)
+    pred_files = sorted((frames / method).glob("*/*.png"))
+    gt_files = sorted((frames / "gt").glob("*/*.png"))
+    # PSNR, SSIM, L1: DisCo's loop over frame files with cv2.imread.
+    psnr, ssim, l1 = [], [], []
+    for p, g in zip(pred_files, gt_files, strict=True):
+        a, b = cv2.imread(str(p)), cv2.imread(str(g))
+        mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+        psnr.append(100.0 if mse == 0 else 20 * np.log10(255 / np.sqrt(mse)))
+        ssim.append(structural_similarity(cv2.cvtColor(a, cv2.COLOR_BGR2GRAY), cv2.cvtColor(b, cv2.COLOR_BGR2GRAY)))
+        l1.append(np.mean(np.abs(a.astype(np.float64) - b.astype(np.float64)) / (a.shape[0] * a.shape[1])))
+    # LPIPS: lpips.LPIPS(net='vgg') on ToTensor frames, one pair at a time (DisCo), weights from the files.
+    from a2bench.metrics.networks.lpips_net import load_lpips
+
+    model = load_lpips("vgg", resolve("vgg16", work / "weights"), resolve("lpips-vgg-lin", work / "weights"), device)
+    with torch.no_grad():
+        lp = [model(to_tensor(Image.open(p).convert("RGB"))[None].to(device),
+                    to_tensor(Image.open(g).convert("RGB"))[None].to(device)).item()
+              for p, g in zip(pred_files, gt_files, strict=True)]
+    # FID: pytorch-fid's own entry point over two flat folders of frames (its README's usage).
+    for kind in (method, "gt"):
+        flat = frames / f"{kind}_flat"
+        flat.mkdir(exist_ok=True)
+        for file in sorted((frames / kind).glob("*/*.png")):
+            (flat / f"{file.parent.name}_{file.name}").write_bytes(file.read_bytes())
+    state = load_checkpoint(resolve("fid-inception", work / "weights"))
+    inception.load_state_dict_from_url = lambda *args, **kwargs: state
+    fid = fid_score.calculate_fid_given_paths([str(frames / f"{method}_flat"), str(frames / "gt_flat")], 50,
+                                              device, 2048, num_workers=0)
+    # FVD and FID-VID: DisCo's frames-folder dataset: every 16-frame window read back from disk, batch 1.
+    i3d = load_i3d(resolve("i3d-kinetics400", work / "weights"), device, variant="disco")
+    r3d = load_resnet3d50(resolve("resnet3d50-kinetics", work / "weights"), device)
+    features: dict[str, dict[str, list[np.ndarray]]] = {"fvd": {}, "fid_vid": {}}
+    with torch.no_grad():
+        for kind in (method, "gt"):
+            features["fvd"][kind], features["fid_vid"][kind] = [], []
+            for folder in sorted((frames / kind).iterdir()):
+                files = sorted(folder.glob("*.png"))
+                for start in range(len(files) - 15):
+                    clip = np.stack([np.asarray(Image.open(f).convert("RGB")) for f in files[start:start + 16]])
+                    x = torch.from_numpy(preprocess.disco_fvd_video(clip)).float().to(device)
+                    features["fvd"][kind].append(i3d(x[None].permute(0, 2, 1, 3, 4)).cpu().double().numpy())
+                video = np.stack([np.asarray(Image.open(f).convert("RGB")) for f in files])
+                segments = torch.from_numpy(preprocess.disco_fid_vid_segments(video)).float().to(device)
+                features["fid_vid"][kind].append(r3d(segments).mean(0, keepdim=True).cpu().double().numpy())
+    distances = {name: frechet_distance_features(np.concatenate(f[method]), np.concatenate(f["gt"]))
+                 for name, f in features.items()}
+    return {"psnr": float(np.mean(psnr)), "ssim": float(np.mean(ssim)), "l1": float(np.mean(l1)),
+            "lpips": float(np.mean(lp)), "fid": float(fid), **distances}
+
+
+def child(args: argparse.Namespace) -> None:
+    """Run one phase and print its timing and peak memory as JSON."""
+    work = Path(args.work)
+    start = time.perf_counter()
+    if args.phase == "reference":
+        values = run_reference(work, "method_a", args.device)
+    else:
+        values = run_ours(work, "method_b" if args.phase == "ours-rescore" else "method_a", args.protocol,
+                          args.device, args.batch_size)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "values": values}))
+
+
+def phase(name: str, work: Path, args: argparse.Namespace) -> dict:
+    command = [sys.executable, __file__, "--phase", name, "--work", str(work), "--device", args.device,
+               "--protocol", args.protocol, "--batch-size", str(args.batch_size)]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--videos", type=int, default=12)
+    parser.add_argument("--frames", type=int, default=32)
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--protocol", default="animatex-paper")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--work", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        child(args)
+        return
+    from a2bench.weights.random_init import init_random
+
+    with tempfile.TemporaryDirectory(prefix="a2bench-bench-") as tmp:
+        work, big = Path(tmp) / "n", Path(tmp) / "4n"
+        init_random(work / "weights", seed=0)
+        workload(work, args.videos, args.frames, args.size)
+        results = {name: phase(name, work, args) for name in ("ours-first", "ours-rescore", "reference")}
+        init_random(big / "weights", seed=0)
+        workload(big, 4 * args.videos, args.frames, args.size)
+        results["ours-4x"] = phase("ours-first", big, args)
+    write_report(args, results)
+
+
+def write_report(args: argparse.Namespace, results: dict[str, dict]) -> None:
+    """Append a dated section with the figures, the machine and the command to RESULTS.md."""
+    import torch
+
+    n = args.videos
+    rate = {name: (4 * n if name == "ours-4x" else n) / r["seconds"] for name, r in results.items()}
+    speedup = rate["ours-first"] / rate["reference"]
+    rescore = results["ours-first"]["seconds"] / results["ours-rescore"]["seconds"]
+    memory = results["ours-4x"]["peak_rss_mb"] / results["ours-first"]["peak_rss_mb"]
+    rows = "\n".join(f"| {name} | {r['seconds']:.1f} | {rate[name]:.3f} | {r['peak_rss_mb']:.0f} |"
+                     for name, r in results.items())
+    ours, reference = results["ours-first"]["values"], results["reference"]["values"]
+    values = "\n".join(f"| {m} | {ours.get(m, float('nan')):.6g} | {reference.get(m, float('nan')):.6g} |"
+                       for m in ("fid", "fid_vid", "fvd"))
+    section = f"""
+## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — {args.videos} videos × {args.frames} frames at \
+{args.size}×{args.size}, {args.device}, protocol {args.protocol}
+
+Machine: {platform.platform()}, {platform.processor() or platform.machine()}, torch {torch.__version__},
+{torch.get_num_threads()} threads. Command: `python benchmarks/bench_evaluate.py --videos {args.videos} \
+--frames {args.frames} --size {args.size} --device {args.device} --protocol {args.protocol}`.
+Weights: random-initialised (UNCALIBRATED values; timings are real).
+
+| phase | seconds | videos/s | peak RSS (MB) |
+| --- | ---: | ---: | ---: |
+{rows}
+
+- first scoring vs reference pipeline: **{speedup:.2f}×** throughput (target ≥ 3×)
+- re-scoring against cached ground-truth features: **{rescore:.2f}×** faster than first scoring (target ≥ 1.8×)
+- memory, 4× the videos: **{memory:.2f}×** peak RSS (target ≤ 1.2×)
+
+Distribution metrics, ours (method A, first scoring) vs the reference pipeline (same weights):
+
+| metric | a2bench | reference |
+| --- | ---: | ---: |
+{values}
+"""
+    header = "" if args.out.exists() else "# Benchmark results\n\nWritten by `benchmarks/bench_evaluate.py`.\n"
+    with open(args.out, "a", encoding="utf-8") as handle:
+        handle.write(header + section)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()

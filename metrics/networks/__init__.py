@@ -1,0 +1,1 @@
+"""Feature networks of the distribution and perceptual metrics, loaded only from verified weights files."""
