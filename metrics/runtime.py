@@ -13,29 +13,28 @@ from a2bench.metrics.base import MetricContext
 
 @contextmanager
 def exact_inference(context: MetricContext) -> Iterator[None]:
-    """No autograd; unless context.fast: TF32 off, cuDNN deterministic without autotuning, and oneDNN off on
-    CPU (its convolutions pick kernels by batch shape, so features moved by ~1e-5 with the batch size; the
-    reference kernels are batch-independent, about 1.5–2.5× slower). Global settings are restored on exit."""
+    """No autograd; unless context.fast: TF32 off and cuDNN deterministic without autotuning. Global settings
+    are restored on exit. CPU oneDNN stays on: its fp32 kernels are deterministic for a given input shape, and
+    exact mode feeds one item at a time (network_batch_size), so results cannot depend on the batch size."""
     import torch
 
-    cuda, cudnn, onednn = torch.backends.cuda.matmul, torch.backends.cudnn, torch.backends.mkldnn
-    saved = (cuda.allow_tf32, cudnn.allow_tf32, cudnn.benchmark, cudnn.deterministic, onednn.enabled)
+    cuda, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
+    saved = (cuda.allow_tf32, cudnn.allow_tf32, cudnn.benchmark, cudnn.deterministic)
     cuda.allow_tf32 = cudnn.allow_tf32 = cudnn.benchmark = context.fast
     cudnn.deterministic = not context.fast
-    onednn.enabled = onednn.enabled and context.fast
     try:
         with torch.inference_mode():
             yield
     finally:
-        cuda.allow_tf32, cudnn.allow_tf32, cudnn.benchmark, cudnn.deterministic, onednn.enabled = saved
+        cuda.allow_tf32, cudnn.allow_tf32, cudnn.benchmark, cudnn.deterministic = saved
 
 
 def network_batch_size(context: MetricContext) -> int:
     """Items per network call: one in exact mode, `context.batch_size` with --fast.
 
-    Even with oneDNN off, CPU GEMM blocking depends on the batch shape (Inception features moved by 2e-5
-    between batch 1 and 16), so exact mode feeds one frame or clip at a time: results are then identical
-    whatever --batch-size is, and on CPU it is not slower (measured 2.0 s vs 4.5 s for 16 Inception frames).
+    CPU kernels (oneDNN and plain GEMM alike) block their work by the batch shape, which moved Inception
+    features by 2e-5 between batch 1 and 16; feeding one frame or clip at a time makes results identical
+    whatever --batch-size is, and on CPU it is not slower (2.0 s vs 4.5 s for 16 Inception frames).
     """
     return max(1, context.batch_size) if context.fast else 1
 

@@ -13,7 +13,7 @@ import torch
 from a2bench.metrics import get_metric, metric_names, preprocess
 from a2bench.metrics.base import CaseFrames, MetricContext, MissingInput, WeightsMissing
 from a2bench.metrics.frechet import frechet_distance_features
-from a2bench.metrics.runtime import exact_inference
+from a2bench.metrics.runtime import exact_inference, network_batch_size
 from a2bench.weights.registry import WEIGHTS
 
 LEARNED = ("lpips", "clip_identity", "clip_temporal", "fid", "fid_vid", "fvd")
@@ -63,17 +63,19 @@ def test_missing_weights_raise_weights_missing(tmp_path: Path) -> None:
             get_metric("a2bench-v1", name).prepare(context(tmp_path))
 
 
-def test_exact_inference_disables_tf32_and_onednn_then_restores() -> None:
+def test_exact_inference_disables_tf32_then_restores() -> None:
     before = torch.backends.cuda.matmul.allow_tf32
     torch.backends.cuda.matmul.allow_tf32 = True
     try:
         with exact_inference(MetricContext(fast=False)):
             assert not torch.backends.cuda.matmul.allow_tf32 and not torch.backends.cudnn.allow_tf32
-            assert not torch.backends.mkldnn.enabled and torch.backends.cudnn.deterministic
+            assert torch.backends.cudnn.deterministic
             assert torch.is_inference_mode_enabled()
         assert torch.backends.cuda.matmul.allow_tf32 and not torch.backends.cudnn.deterministic
         with exact_inference(MetricContext(fast=True)):
             assert torch.backends.cudnn.benchmark and not torch.backends.cudnn.deterministic
+        assert network_batch_size(MetricContext(batch_size=8)) == 1
+        assert network_batch_size(MetricContext(batch_size=8, fast=True)) == 8
     finally:
         torch.backends.cuda.matmul.allow_tf32 = before
 
@@ -170,10 +172,11 @@ def test_fid_vid_is_the_mean_segment_feature(weights: Path) -> None:
     video = frames(20, size=(40, 40), seed=8)
     rows = prepared("a2bench-v1", "fid_vid", weights, batch_size=1).extractor().extract(video)
     network = load_resnet3d50(weights / WEIGHTS["resnet3d50-kinetics"].filename)
-    with exact_inference(context(weights)):  # the same kernels as the metric
-        direct = network(torch.from_numpy(preprocess.disco_fid_vid_segments(video))).double().mean(0).numpy()
+    segments = torch.from_numpy(preprocess.disco_fid_vid_segments(video))
+    with exact_inference(context(weights)):  # one segment per call, as exact mode runs them
+        direct = torch.cat([network(segment[None]) for segment in segments]).double().mean(0).numpy()
     assert rows.shape == (1, 2048)
-    assert relative(rows[0], direct) <= 1e-6  # segments one at a time vs both in one batch
+    assert relative(rows[0], direct) <= 1e-6
 
 
 # ---------------------------------------------------------------- FVD
