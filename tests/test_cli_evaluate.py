@@ -123,3 +123,13 @@ def test_suite_and_gt_are_exclusive_and_case_ids_must_match(synth_mini, folders:
     assert_clean_failure(run_cli("evaluate", "--pred", pred), "either --gt DIR or --suite NAME")
     assert_clean_failure(run_cli("evaluate", "--pred", pred, "--suite", "synth-mini", "--root",
                                  synth_mini.folder.parent), "are not cases of synth-mini")
+
+
+def test_cache_info_and_clear(tmp_path: Path) -> None:
+    entry = tmp_path / "cache" / "abc" / "def.npy"
+    entry.parent.mkdir(parents=True)
+    np.save(entry, np.zeros((2, 3)))
+    info = run_cli("cache", "info", "--cache-dir", tmp_path / "cache")
+    assert info.returncode == 0 and "1 entries" in info.stdout
+    cleared = run_cli("cache", "clear", "--cache-dir", tmp_path / "cache")
+    assert cleared.returncode == 0 and "removed 1 entries" in cleared.stdout and not entry.exists()

@@ -78,3 +78,13 @@ def test_random_weights_mark_the_provenance_uncalibrated(random_weights: Path) -
     notes = scorer.context.provenance()
     assert notes["uncalibrated"] is True
     assert notes["weights"]["vgg16"]["uncalibrated"] is True and len(notes["weights"]["vgg16"]["sha256"]) == 64
+
+
+def test_videos_shorter_than_an_fvd_clip_skip_fvd_with_the_reason(tmp_path: Path, random_weights: Path) -> None:
+    short = [VideoPair(f"c{i}", write_video(tmp_path / f"p{i}", np.zeros((10, 32, 32, 3), np.uint8) + i),
+                       write_video(tmp_path / f"g{i}", np.zeros((10, 32, 32, 3), np.uint8) + 2 * i)) for i in range(2)]
+    protocol = get_protocol("animatex-paper")
+    metrics = resolve_metrics(protocol.id, ("psnr", "fvd"))
+    outcome = score_pairs(short, Scorer(protocol, metrics, MetricContext(weights_dir=random_weights)))
+    assert "16" in outcome.skipped["fvd"]
+    assert "fvd" not in outcome.distribution and outcome.cases[0].values["psnr"] > 0
