@@ -34,3 +34,11 @@ class UnknownNameError(A2BenchError):
 
 class DataError(A2BenchError):
     """A suite whose files are missing, altered or laid out unexpectedly."""
+
+
+class WeightsMissing(A2BenchError):
+    """A metric's network weights are not available; the metric is skipped, never scored as zero."""
+
+
+class MissingInput(A2BenchError):
+    """A metric needs an input this case does not have (e.g. CLIP identity without a reference image)."""

@@ -1,4 +1,4 @@
-"""Metric interfaces and the context they run in.
+"""Metric interfaces and the context they run in (WeightsMissing and MissingInput are re-exported here).
 
 Three kinds of metric, all registered per protocol (see registry.py):
 - FrameMetric: one value per aligned frame pair (PSNR, SSIM, L1, LPIPS); a case's value is the mean.
@@ -17,15 +17,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from a2bench.errors import A2BenchError
+from a2bench.errors import MissingInput, WeightsMissing
 
-
-class WeightsMissing(A2BenchError):
-    """A metric's network weights are not available; the metric is skipped, never scored as zero."""
-
-
-class MissingInput(A2BenchError):
-    """A metric needs an input this case does not have (e.g. CLIP identity without a reference image)."""
+__all__ = ["CaseFrames", "CaseMetric", "DistributionMetric", "FeatureExtractor", "FrameMetric", "Metric",
+           "MetricContext", "MissingInput", "WeightsMissing"]
 
 
 @dataclass

@@ -108,3 +108,12 @@ def test_unknown_suite_and_absent_suite(data_root: Path) -> None:
 def test_every_command_has_help(command: list[str]) -> None:
     result = run_cli(*command, "--help")
     assert result.returncode == 0 and "Usage" in result.stdout
+
+
+def test_cli_start_up_imports_no_heavy_libraries() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, a2bench.cli; heavy = {'torch', 'scipy', 'skimage', 'cv2', 'open_clip', 'lpips'} & "
+            "set(sys.modules); assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True)

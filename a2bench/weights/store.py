@@ -15,8 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from a2bench.errors import A2BenchError
-from a2bench.metrics.base import WeightsMissing
+from a2bench.errors import A2BenchError, WeightsMissing
 from a2bench.weights.registry import WEIGHTS, WeightSpec, get_spec, spec_for_file
 
 ENV_VAR = "A2BENCH_WEIGHTS"
