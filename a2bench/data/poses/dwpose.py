@@ -25,7 +25,6 @@ run_align_pose.py keeps the first); with none the whole frame is the box (as onn
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,11 +34,12 @@ import numpy as np
 
 from a2bench.data.poses.format import JOINT, PoseSequence
 from a2bench.errors import A2BenchError
+from a2bench.weights.store import ENV_VAR as WEIGHTS_ENV
+from a2bench.weights.store import weights_folder
 
 DETECTOR_FILE = "yolox_l.onnx"
 POSE_FILE = "dw-ll_ucoco_384.onnx"
 WEIGHTS_SOURCE = "https://huggingface.co/yzd-v/DWPose"
-WEIGHTS_ENV = "A2BENCH_WEIGHTS"
 DETECTOR_SIZE = (640, 640)
 POSE_SIZE = (288, 384)  # (width, height) of dw-ll_ucoco_384
 STRIDES = (8, 16, 32)
@@ -55,14 +55,10 @@ PART_SPANS = {"feet": slice(17, 23), "face": slice(23, 91), "hands": slice(91, 1
 
 
 def weights_dir(folder: Path | str | None = None) -> Path:
-    """Where the ONNX files are looked up: `folder`, else $A2BENCH_WEIGHTS/dwpose, else the per-user cache."""
+    """Where the ONNX files are looked up: `folder`, else `dwpose/` in the weights folder of the registry."""
     if folder is not None:
         return Path(folder).expanduser()
-    if os.environ.get(WEIGHTS_ENV):
-        return Path(os.environ[WEIGHTS_ENV]).expanduser() / "dwpose"
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("a2bench", appauthor=False)) / "weights" / "dwpose"
+    return weights_folder() / "dwpose"
 
 
 def find_weights(folder: Path | str | None = None) -> tuple[Path, Path]:
