@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +20,15 @@ from a2bench.video.io import FRAME_SUFFIXES, frame_files
 CHUNK = 1 << 20
 
 
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
+def file_sha256(path: Path, progress: Callable[[int, int], None] | None = None) -> str:
+    """sha256 of a file's bytes, read in chunks; `progress(done, total)` after each chunk."""
+    digest, done, total = hashlib.sha256(), 0, path.stat().st_size
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(CHUNK), b""):
             digest.update(chunk)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
     return digest.hexdigest()
 
 

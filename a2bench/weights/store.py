@@ -7,7 +7,6 @@ published full sha256, the published prefix (torch-hub names; the full hash is a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -58,14 +57,9 @@ def file_sha256(path: Path, progress: Progress | None = None) -> str:
     stat = path.stat()
     key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
     if key not in _HASHES:
-        digest, done = hashlib.sha256(), 0
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(CHUNK), b""):
-                digest.update(chunk)
-                done += len(chunk)
-                if progress:
-                    progress(done, stat.st_size)
-        _HASHES[key] = digest.hexdigest()
+        from a2bench.data.hashing import file_sha256 as hash_bytes
+
+        _HASHES[key] = hash_bytes(path, progress)
     return _HASHES[key]
 
 
