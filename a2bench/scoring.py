@@ -7,6 +7,7 @@ Metrics whose weights are missing are skipped with the reason, never scored as z
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -147,6 +148,7 @@ class Scorer:
         self.seed = seed
         self.bootstrap_resamples = bootstrap_resamples
         self.skipped: dict[str, str] = {}
+        self.seconds: dict[str, float] = {}  # time spent per metric (shared extractors: per extractor key)
         self.case_metrics: list[CaseMetric] = []
         self.distribution_metrics: list[DistributionMetric] = []
         for metric in self.metrics:
@@ -194,19 +196,26 @@ class Scorer:
         case = CaseFrames(case_id, pred=pred, aligned=self.protocol.align(pred, gt), gt=gt, reference=reference)
         values = {}
         for metric in list(self.case_metrics):
+            started = time.perf_counter()
             try:
                 values[metric.name] = float(np.mean(metric.case_values(case)))
             except MissingInput as exc:
                 self._skip(metric, exc.line())
+            self._spent(metric.name, started)
         pred_features, gt_features = {}, {}
         for key, extractor in list(self.extractors.items()):
+            started = time.perf_counter()
             try:
                 pred_features[key] = self.features(extractor, pred)
                 gt_features[key] = self.features(extractor, gt)
             except MissingInput as exc:
                 for metric in [m for m in self.distribution_metrics if m.extractor().key == key]:
                     self._skip(metric, exc.line())
+            self._spent(key, started)
         return CaseScore(case_id, len(gt), values), pred_features, gt_features
+
+    def _spent(self, name: str, started: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
     def distribution_results(self, blocks: FeatureBlocks) -> dict[str, dict[str, Any]]:
         """Value, bootstrap interval over videos and video count of each distribution metric."""

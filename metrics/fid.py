@@ -16,7 +16,7 @@ from a2bench.metrics import preprocess
 from a2bench.metrics.base import DistributionMetric, FeatureExtractor, MetricContext
 from a2bench.metrics.frechet import frechet_distance_features
 from a2bench.metrics.registry import register
-from a2bench.metrics.runtime import batches, run_batched
+from a2bench.metrics.runtime import batches, execution_tag, run_batched
 
 WEIGHTS = "fid-inception"
 
@@ -32,7 +32,7 @@ class InceptionExtractor(FeatureExtractor):
         self.context = context
         self.preprocessing = preprocessing
         self.network = load_fid_inception(path, context.torch_device())
-        self._key = f"fid-inception-pool3:{prep_id}:{file_sha256(path)}"
+        self._key = f"fid-inception-pool3:{prep_id}:{file_sha256(path)}:{execution_tag(context)}"
 
     @property
     def key(self) -> str:

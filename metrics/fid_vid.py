@@ -13,7 +13,7 @@ from a2bench.metrics import preprocess
 from a2bench.metrics.base import DistributionMetric, FeatureExtractor, MetricContext
 from a2bench.metrics.frechet import frechet_distance_features
 from a2bench.metrics.registry import register
-from a2bench.metrics.runtime import run_batched
+from a2bench.metrics.runtime import execution_tag, run_batched
 
 WEIGHTS = "resnet3d50-kinetics"
 
@@ -28,7 +28,7 @@ class ResNet3DExtractor(FeatureExtractor):
         path = resolve(WEIGHTS, context.weights_dir)
         self.context = context
         self.network = load_resnet3d50(path, context.torch_device())
-        self._key = f"resnet3d50-pool:{preprocess.DISCO_FID_VID}:{file_sha256(path)}"
+        self._key = f"resnet3d50-pool:{preprocess.DISCO_FID_VID}:{file_sha256(path)}:{execution_tag(context)}"
 
     @property
     def key(self) -> str:

@@ -17,7 +17,7 @@ from a2bench.metrics import preprocess
 from a2bench.metrics.base import DistributionMetric, FeatureExtractor, MetricContext
 from a2bench.metrics.frechet import frechet_distance_features
 from a2bench.metrics.registry import register
-from a2bench.metrics.runtime import run_batched
+from a2bench.metrics.runtime import execution_tag, for_execution, run_batched
 
 WEIGHTS = "i3d-kinetics400"
 
@@ -33,8 +33,8 @@ class I3DExtractor(FeatureExtractor):
         path = resolve(WEIGHTS, context.weights_dir)
         self.context = context
         self.clips = clips
-        self.network = load_i3d(path, context.torch_device(), variant=variant)
-        self._key = f"i3d-{variant}-logits:{prep_id}:{file_sha256(path)}"
+        self.network = for_execution(load_i3d(path, context.torch_device(), variant=variant), context)
+        self._key = f"i3d-{variant}-logits:{prep_id}:{file_sha256(path)}:{execution_tag(context, channels_last=True)}"
 
     @property
     def key(self) -> str:

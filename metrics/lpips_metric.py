@@ -13,7 +13,7 @@ import numpy as np
 
 from a2bench.metrics.base import FrameMetric, MetricContext
 from a2bench.metrics.registry import register
-from a2bench.metrics.runtime import batches, exact_inference, network_batch_size
+from a2bench.metrics.runtime import batches, exact_inference, for_execution, network_batch_size
 
 
 class _LPIPS(FrameMetric):
@@ -31,7 +31,7 @@ class _LPIPS(FrameMetric):
 
         backbone, linear = (resolve(name, context.weights_dir) for name in self.weights)
         self.context = context
-        self.model = load_lpips(self.net, backbone, linear, context.torch_device())
+        self.model = for_execution(load_lpips(self.net, backbone, linear, context.torch_device()), context)
 
     def per_frame(self, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
         import torch

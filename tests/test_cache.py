@@ -105,3 +105,22 @@ def test_default_location_is_the_user_cache(tmp_path: Path, monkeypatch: pytest.
     assert default_cache_dir() == tmp_path / "a2bench" / "features"
     assert FeatureCache.for_context(MetricContext()).root == tmp_path / "a2bench" / "features"
     assert FeatureCache.for_context(MetricContext(cache_dir=tmp_path / "mine")).root == tmp_path / "mine"
+
+
+def test_extractor_keys_name_how_features_were_computed(random_weights: Path) -> None:
+    """Fast (batched) and exact features, or features from different layouts, never share cache entries."""
+    from a2bench.metrics import get_protocol, resolve_metrics
+
+    def keys(**options: object) -> set[str]:
+        context = MetricContext(device="cpu", weights_dir=random_weights, **options)
+        metrics = resolve_metrics(get_protocol("a2bench-v1").id, ("fid", "fid_vid", "fvd"))
+        for metric in metrics:
+            metric.prepare(context)
+        return {metric.extractor().key for metric in metrics}
+
+    exact, fast = keys(), keys(fast=True, batch_size=8)
+    assert not exact & fast
+    assert all(key.endswith("cpu-exact") or key.endswith("cpu-exact-channels-last") for key in exact)
+    assert any(key.endswith("cpu-exact-channels-last") and key.startswith("i3d-") for key in exact)
+    assert all(":cpu-fast8" in key for key in fast)
+    assert keys(fast=True, batch_size=4) != fast

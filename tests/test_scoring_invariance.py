@@ -88,3 +88,14 @@ def test_videos_shorter_than_an_fvd_clip_skip_fvd_with_the_reason(tmp_path: Path
     outcome = score_pairs(short, Scorer(protocol, metrics, MetricContext(weights_dir=random_weights)))
     assert "16" in outcome.skipped["fvd"]
     assert "fvd" not in outcome.distribution and outcome.cases[0].values["psnr"] > 0
+
+
+def test_scorer_accounts_time_per_metric_and_shared_extractor(pairs: list[VideoPair], random_weights: Path) -> None:
+    protocol = get_protocol("a2bench-v1")
+    scorer = Scorer(protocol, resolve_metrics(protocol.id, ("psnr", "l1", "fid_vid")),
+                    MetricContext(weights_dir=random_weights), bootstrap_resamples=0)
+    score_pairs(pairs[:2], scorer)
+    extractor_key = scorer.distribution_metrics[0].extractor().key
+    assert set(scorer.seconds) == {"psnr", "l1", extractor_key}
+    assert all(seconds > 0 for seconds in scorer.seconds.values())
+    assert scorer.seconds[extractor_key] > scorer.seconds["psnr"]  # two 3D ResNet passes vs a mean of squares

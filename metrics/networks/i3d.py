@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from a2bench.errors import A2BenchError
+from a2bench.metrics.networks.layout import keep_layout
 from a2bench.metrics.networks.loading import load_state_dict_lenient, prepared
 from a2bench.weights.store import load_checkpoint
 
@@ -84,7 +85,8 @@ class InceptionModule(nn.Module):
         self.b3b = Unit3D(cin, widths[5], bn_eps=bn_eps)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([self.b0(x), self.b1b(self.b1a(x)), self.b2b(self.b2a(x)), self.b3b(self.b3a(x))], 1)
+        branches = [self.b0(x), self.b1b(self.b1a(x)), self.b2b(self.b2a(x)), self.b3b(self.b3a(x))]
+        return keep_layout(torch.cat(branches, 1), x)
 
 
 MIXED: dict[str, tuple[int, tuple[int, ...]]] = {
