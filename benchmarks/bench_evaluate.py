@@ -1,6 +1,6 @@
 """Throughput and peak memory of `a2bench` scoring the full metric set, against a reference pipeline.
 
-Usage: python benchmarks/bench_evaluate.py [--videos 12] [--frames 32] [--size 256] [--device cpu]
+Usage: python benchmarks/bench_evaluate.py [--videos 12] [--frames 32] [--size 256] [--width W] [--device cpu]
        [--protocol animatex-paper] [--out benchmarks/RESULTS.md]
 
 Phases (each in a fresh process, so each peak RSS is its own):
@@ -33,8 +33,9 @@ import numpy as np
 METRICS = ("psnr", "ssim", "l1", "lpips", "fid", "fid_vid", "fvd")
 
 
-def workload(folder: Path, videos: int, frames: int, size: int) -> None:
-    """Ground truth from the synthetic generator; method A shifted by 3 px plus noise, method B blurred."""
+def workload(folder: Path, videos: int, frames: int, size: int, width: int) -> None:
+    """Ground truth from the synthetic generator (size² frames, resized to width × size when those differ, as
+    A²Bench's 768×512); method A shifted by 3 px plus noise, method B blurred."""
     import cv2
 
     from a2bench.data.synth.suite import SynthConfig, generate_case
@@ -44,7 +45,7 @@ def workload(folder: Path, videos: int, frames: int, size: int) -> None:
     rng = np.random.default_rng(0)
     for index in range(videos):
         case = generate_case(config, index)
-        gt = case.video
+        gt = case.video if width == size else np.stack([cv2.resize(frame, (width, size)) for frame in case.video])
         shifted = np.roll(gt, 3, axis=2).astype(np.int16) + rng.integers(-8, 9, gt.shape, dtype=np.int16)
         blurred = np.stack([cv2.GaussianBlur(frame, (5, 5), 1.5) for frame in gt])
         write_video(folder / "gt" / f"{case.case_id}.mp4", gt)
@@ -244,7 +245,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--videos", type=int, default=12)
     parser.add_argument("--frames", type=int, default=32)
-    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--size", type=int, default=256, help="frame height (and width unless --width)")
+    parser.add_argument("--width", type=int, help="frame width, e.g. --size 512 --width 768 for A²Bench's frames")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--protocol", default="animatex-paper")
     parser.add_argument("--batch-size", type=int, default=16)
@@ -260,11 +262,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="a2bench-bench-") as tmp:
         work, small = Path(tmp) / "n", Path(tmp) / "quarter"
         init_random(work / "weights", seed=0)
-        workload(work, args.videos, args.frames, args.size)
+        workload(work, args.videos, args.frames, args.size, args.width or args.size)
         results = {name: phase(name, work, args) for name in ("ours-first", "ours-rescore", "reference")}
         (small / "weights").parent.mkdir(parents=True)
         (small / "weights").symlink_to(work / "weights")
-        workload(small, max(1, args.videos // 4), args.frames, args.size)
+        workload(small, max(1, args.videos // 4), args.frames, args.size, args.width or args.size)
         results["ours-quarter"] = phase("ours-first", small, args)
     write_report(args, results)
 
@@ -287,13 +289,14 @@ def write_report(args: argparse.Namespace, results: dict[str, dict]) -> None:
     ours, reference = results["ours-first"]["values"], results["reference"]["values"]
     values = "\n".join(f"| {m} | {ours.get(m, float('nan')):.6g} | {reference.get(m, float('nan')):.6g} |"
                        for m in METRICS)
+    width_option = f" --width {args.width}" if args.width else ""
     section = f"""
 ## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — {args.videos} videos × {args.frames} frames at \
-{args.size}×{args.size}, {args.device}, protocol {args.protocol}
+{args.width or args.size}×{args.size}, {args.device}, protocol {args.protocol}
 
 Machine: {platform.platform()}, {platform.processor() or platform.machine()}, torch {torch.__version__},
 {torch.get_num_threads()} threads. Command: `python benchmarks/bench_evaluate.py --videos {args.videos} \
---frames {args.frames} --size {args.size} --device {args.device} --protocol {args.protocol}`.
+--frames {args.frames} --size {args.size}{width_option} --device {args.device} --protocol {args.protocol}`.
 Weights: random-initialised (UNCALIBRATED values; timings are real).
 
 | phase | seconds | videos/s | peak RSS (MB) |
