@@ -32,7 +32,7 @@ class InceptionExtractor(FeatureExtractor):
         self.context = context
         self.preprocessing = preprocessing
         self.network = load_fid_inception(path, context.torch_device())
-        self._key = f"fid-inception-pool3:{prep_id}:{file_sha256(path)}:{execution_tag(context)}"
+        self._key = f"fid-inception-pool3:{prep_id}:{file_sha256(path)}:{execution_tag(context, self.network)}"
 
     @property
     def key(self) -> str:

@@ -28,7 +28,8 @@ class ResNet3DExtractor(FeatureExtractor):
         path = resolve(WEIGHTS, context.weights_dir)
         self.context = context
         self.network = load_resnet3d50(path, context.torch_device())
-        self._key = f"resnet3d50-pool:{preprocess.DISCO_FID_VID}:{file_sha256(path)}:{execution_tag(context)}"
+        execution = execution_tag(context, self.network)
+        self._key = f"resnet3d50-pool:{preprocess.DISCO_FID_VID}:{file_sha256(path)}:{execution}"
 
     @property
     def key(self) -> str:

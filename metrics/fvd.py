@@ -34,7 +34,7 @@ class I3DExtractor(FeatureExtractor):
         self.context = context
         self.clips = clips
         self.network = for_execution(load_i3d(path, context.torch_device(), variant=variant), context)
-        self._key = f"i3d-{variant}-logits:{prep_id}:{file_sha256(path)}:{execution_tag(context, channels_last=True)}"
+        self._key = f"i3d-{variant}-logits:{prep_id}:{file_sha256(path)}:{execution_tag(context, self.network)}"
 
     @property
     def key(self) -> str:

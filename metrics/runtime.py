@@ -39,12 +39,16 @@ def network_batch_size(context: MetricContext) -> int:
     return max(1, context.batch_size) if context.fast else 1
 
 
+def _device_type(context: MetricContext) -> str:
+    import torch
+
+    return torch.device(context.torch_device()).type
+
+
 def uses_channels_last(context: MetricContext) -> bool:
     """Networks with the channels-last option run in it on CPU, where oneDNN's kernels are faster in that layout
     (measured, 2 cores: I3D 0.54 → 0.40 s a clip, LPIPS-VGG 0.56 → 0.41 s a pair); other devices keep theirs."""
-    import torch
-
-    return torch.device(context.torch_device()).type == "cpu"
+    return _device_type(context) == "cpu"
 
 
 def for_execution(network: Any, context: MetricContext) -> Any:
@@ -58,17 +62,17 @@ def for_execution(network: Any, context: MetricContext) -> Any:
     return ChannelsLast(network) if uses_channels_last(context) else network
 
 
-def execution_tag(context: MetricContext, channels_last: bool = False) -> str:
-    """How features are computed, for feature-cache keys: device type, exact or fast, memory layout.
+def execution_tag(context: MetricContext, network: Any) -> str:
+    """How `network` computes features, for feature-cache keys: device type, exact or fast, memory layout.
 
     Different devices, batch shapes (--fast) and layouts change a feature's last bits, so exact features are
     never mixed with features computed another way.
     """
-    import torch
+    from a2bench.metrics.networks.layout import ChannelsLast
 
-    layout = "-channels-last" if channels_last and uses_channels_last(context) else ""
+    layout = "-channels-last" if isinstance(network, ChannelsLast) else ""
     mode = f"fast{context.batch_size}" if context.fast else "exact"
-    return f"{torch.device(context.torch_device()).type}-{mode}{layout}"
+    return f"{_device_type(context)}-{mode}{layout}"
 
 
 def batches(count: int, size: int) -> Iterator[slice]:
