@@ -1,4 +1,4 @@
-"""The demo: generate synth-mini, run the CPU baselines, score them, write the leaderboard."""
+"""The demo: generate synth-mini, run the CPU baselines, score them through the evaluation service, report."""
 
 from __future__ import annotations
 
@@ -7,17 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from a2bench.data.prepare import prepare_generated
+from a2bench.data.settings import open_setting
 from a2bench.data.suites import open_suite
+from a2bench.evaluation import ScoringOptions, Target, export_results, prepare, write_reports
 from a2bench.generate.adapter import get_adapter
 from a2bench.generate.runner import run_method
-from a2bench.metrics.bootstrap import DEFAULT_SEED
-from a2bench.metrics.protocols import DEFAULT_PROTOCOL, get_protocol
-from a2bench.metrics.registry import resolve_metrics
-from a2bench.pipeline import export_results, score_into_store, write_reports
+from a2bench.pairs import match_suite
 from a2bench.progress import progress_bar
-from a2bench.provenance import collect
-from a2bench.scoring import Scorer, VideoPair
-from a2bench.store import STORE_FILE, Store
 
 DEMO_SUITE = "synth-mini"
 DEMO_METHODS = ("static", "pose-warp")
@@ -40,22 +36,16 @@ def run_demo(out_dir: Path, root: Path | None = None, quiet: bool = False) -> De
     cases = suite.cases()
     with progress_bar(f"Preparing {suite.name}", len(cases), quiet) as advance:
         prepare_generated(suite, on_case=advance)
-    protocol = get_protocol(DEFAULT_PROTOCOL)
-    metrics = resolve_metrics(protocol.id, None)
+    target = Target(open_setting(suite, "self"))
     size = suite.manifest.protocol_defaults.resolution
-    scorer = Scorer(protocol, metrics)
-    provenance = collect({"generation": GENERATION_SEED, "bootstrap": DEFAULT_SEED}, scorer.context.provenance())
-    with Store(out_dir / STORE_FILE) as store:
-        run_id = store.open_run(protocol.id, protocol.version, [m.name for m in metrics], provenance,
-                                suite=suite.name, suite_fingerprint=suite.manifest.fingerprint(), setting="self")
-        for method in DEMO_METHODS:
-            adapter = get_adapter(method)
-            with progress_bar(f"Generating {method}", len(cases), quiet) as advance:
-                videos = run_method(adapter, cases, size, out_dir / "videos", store, run_id, GENERATION_SEED,
-                                    on_case=advance)
-            pairs = [VideoPair(case.id, videos[case.id], case.ground_truth, case.reference) for case in cases]
-            with progress_bar(f"Scoring {method}", len(pairs), quiet) as advance:
-                score_into_store(store, run_id, method, pairs, scorer, on_case=advance)
-        results = export_results(store, run_id)
+    for method in DEMO_METHODS:
+        with progress_bar(f"Generating {method}", len(cases), quiet) as advance:
+            videos = run_method(get_adapter(method), cases, size, out_dir / "videos", GENERATION_SEED,
+                                on_case=advance)
+        pairs = match_suite(videos, target.setting)  # type: ignore[arg-type]
+        evaluation = prepare(out_dir, ScoringOptions(device="cpu"), target, pairs, {"generation": GENERATION_SEED})
+        with progress_bar(f"Scoring {method}", len(pairs), quiet) as advance:
+            evaluation.score(method, pairs, on_case=advance)
+    results = export_results(out_dir)
     json_path, html_path, md_path = write_reports(results, out_dir)
     return DemoOutcome(results, json_path, html_path, md_path)

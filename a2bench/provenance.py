@@ -40,12 +40,17 @@ def git_commit() -> str | None:
     return result.stdout.strip() or None if result.returncode == 0 else None
 
 
+def now() -> str:
+    """The current UTC time, ISO 8601 to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 def collect(seeds: dict[str, int], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The provenance block of a results document."""
     return {
         "a2bench": a2bench.__version__,
         "git_commit": git_commit(),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": now(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": package_versions(),

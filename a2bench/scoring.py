@@ -1,15 +1,16 @@
 """Score predicted videos against ground truth: decode each video once and feed every metric.
 
-Frame and case metrics give per-case values; distribution metrics (FID, FID-VID, FVD) collect one
-feature block per video from shared extractors and are computed over the whole set at the end.
-Metrics whose weights are missing are skipped with the reason, never scored as zero.
+Case and frame metrics give per-case values (each with its item count, reduced as the metric declares);
+distribution metrics (FID, FID-VID, FVD) collect one feature block per video from extractors shared by every
+metric that declares the same one, and are computed over the whole set at the end. Metrics whose weights
+are missing are skipped with the reason, never scored as zero.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -18,12 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from a2bench.data.suites import Suite, require_verified, restore_hint
 from a2bench.errors import MatchError
 from a2bench.metrics.base import (
     CaseFrames,
     CaseMetric,
+    DeclaredExtractor,
     DistributionMetric,
+    ExtractorSpec,
     FeatureExtractor,
     Metric,
     MetricContext,
@@ -31,27 +33,24 @@ from a2bench.metrics.base import (
     WeightsMissing,
 )
 from a2bench.metrics.bootstrap import DEFAULT_SEED, DISTRIBUTION_RESAMPLES, distribution_ci
-from a2bench.metrics.protocols import Protocol
-from a2bench.video.io import discover_videos, read_image, read_video
+from a2bench.metrics.cache import FeatureCache, frames_digest
+from a2bench.metrics.protocol import Protocol
+from a2bench.pairs import VideoPair
+from a2bench.video.io import read_image, read_video
 
-
-@dataclass(frozen=True)
-class VideoPair:
-    """A predicted video, its ground truth and (optionally) the reference image, under one case id."""
-
-    case_id: str
-    pred: Path
-    gt: Path
-    reference: Path | None = None
+__all__ = ["CaseScore", "DecodedCase", "FeatureBlocks", "MethodOutcome", "Scorer", "VideoPair", "decoded_pairs",
+           "score_pairs"]
 
 
 @dataclass
 class CaseScore:
-    """Per-case metric values (mean over the case's frames) and the frame count they cover."""
+    """Per-case metric values (a metric's mean over its items), the item count behind each, and the frames."""
 
     case_id: str
     frames: int
     values: dict[str, float] = field(default_factory=dict)
+    items: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -68,115 +67,90 @@ class FeatureBlocks:
             self.gt.setdefault(key, []).append(rows)
 
 
-def match_folders(pred_dir: Path, gt_dir: Path, ref_dir: Path | None = None) -> list[VideoPair]:
-    """Pair videos by file stem; every prediction needs a ground truth and vice versa."""
-    for label, folder in (("predictions", pred_dir), ("ground truth", gt_dir), ("references", ref_dir)):
-        if folder is not None and not folder.is_dir():
-            raise MatchError(f"{label} folder does not exist", path=folder, fix="pass an existing folder")
-    preds, gts = discover_videos(pred_dir), discover_videos(gt_dir)
-    if not gts:
-        raise MatchError("no videos (.mp4 files or frame folders) found", path=gt_dir,
-                         fix="point --gt at the folder holding the ground-truth videos")
-    if not preds:
-        raise MatchError("no videos (.mp4 files or frame folders) found", path=pred_dir,
-                         fix="point --pred at the folder holding the generated videos")
-    missing_gt = sorted(set(preds) - set(gts))
-    if missing_gt:
-        raise MatchError(f"no ground truth for {_names(missing_gt)}", path=gt_dir,
-                         fix="name each prediction like its ground-truth video (same file stem)")
-    missing_pred = sorted(set(gts) - set(preds))
-    if missing_pred:
-        raise MatchError(f"no prediction for {_names(missing_pred)}", path=pred_dir,
-                         fix="generate the missing videos or remove their ground truth from --gt")
-    references = _reference_images(ref_dir, sorted(gts)) if ref_dir else {}
-    return [VideoPair(stem, preds[stem], gts[stem], references.get(stem)) for stem in sorted(gts)]
+@dataclass(frozen=True)
+class DecodedCase:
+    """A pair decoded once, with the digest of each decoded video (feature-cache keys, resume checks)."""
 
-
-def match_suite(pred_dir: Path, suite: Suite) -> list[VideoPair]:
-    """Pair predictions with a suite's ground truth (and reference images) by case id."""
-    if not pred_dir.is_dir():
-        raise MatchError("predictions folder does not exist", path=pred_dir, fix="pass an existing folder")
-    preds = discover_videos(pred_dir)
-    cases = {case.id: case for case in suite.cases() if case.ground_truth is not None}
-    if not cases:
-        raise MatchError(f"suite '{suite.name}' has no ground-truth videos", path=suite.folder,
-                         fix=restore_hint(suite.manifest))
-    unknown = sorted(set(preds) - set(cases))
-    if unknown:
-        raise MatchError(f"{_names(unknown)} are not cases of {suite.name}", path=pred_dir,
-                         fix=f"name each video after its case id (see {suite.folder})")
-    missing = sorted(set(cases) - set(preds))
-    if missing:
-        raise MatchError(f"no prediction for {_names(missing)}", path=pred_dir,
-                         fix=f"generate every case of {suite.name}")
-    require_verified(suite, full=False)
-    return [VideoPair(case_id, preds[case_id], case.ground_truth, case.reference)  # type: ignore[arg-type]
-            for case_id, case in sorted(cases.items())]
-
-
-def _reference_images(ref_dir: Path, stems: list[str]) -> dict[str, Path]:
-    images = {p.stem: p for p in ref_dir.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg")}
-    missing = [stem for stem in stems if stem not in images]
-    if missing:
-        raise MatchError(f"no reference image for {_names(missing)}", path=ref_dir,
-                         fix="put one <case>.png per ground-truth video in --ref")
-    return images
-
-
-def _names(names: Sequence[str], limit: int = 5) -> str:
-    shown = ", ".join(f"'{n}'" for n in names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-FeatureFunction = Callable[[FeatureExtractor, np.ndarray], np.ndarray]
-
-
-def _compute_features(extractor: FeatureExtractor, frames: np.ndarray) -> np.ndarray:
-    return extractor.extract(frames)
+    pair: VideoPair
+    pred: np.ndarray
+    gt: np.ndarray
+    reference: np.ndarray | None
+    pred_digest: str
+    gt_digest: str
+    reference_digest: str | None
 
 
 class Scorer:
     """Prepares the metrics once (skipping those without weights) and scores one case at a time."""
 
     def __init__(self, protocol: Protocol, metrics: Sequence[Metric], context: MetricContext | None = None,
-                 features: FeatureFunction | None = None, seed: int = DEFAULT_SEED,
+                 cache: FeatureCache | None = None, seed: int = DEFAULT_SEED,
                  bootstrap_resamples: int = DISTRIBUTION_RESAMPLES):
         self.protocol = protocol
         self.metrics = list(metrics)
         self.context = context or MetricContext()
-        self.features = features or _compute_features
+        self.cache = cache
         self.seed = seed
         self.bootstrap_resamples = bootstrap_resamples
         self.skipped: dict[str, str] = {}
         self.seconds: dict[str, float] = {}  # time spent per metric (shared extractors: per extractor key)
         self.case_metrics: list[CaseMetric] = []
         self.distribution_metrics: list[DistributionMetric] = []
+        shared = self._prepare_extractors()
         for metric in self.metrics:
+            missing = next((reason for spec, reason in shared.items()
+                            if isinstance(reason, str) and spec in metric.extractor_specs()), None)
+            if missing:
+                self.skipped[metric.name] = missing
+                continue
             try:
-                metric.prepare(self.context)
+                metric.prepare(self.context, {spec: e for spec, e in shared.items() if not isinstance(e, str)})
             except WeightsMissing as exc:
                 self.skipped[metric.name] = exc.line()
                 continue
-            self._record_weights(metric)
             if isinstance(metric, DistributionMetric):
                 self.distribution_metrics.append(metric)
             else:
                 self.case_metrics.append(metric)  # type: ignore[arg-type]
-        self.extractors = {m.extractor().key: m.extractor() for m in self.distribution_metrics}
+        self._record_weights()
 
-    def _record_weights(self, metric: Metric) -> None:
-        """Note each weights file's sha256 in the provenance, and whether it is random-initialised."""
-        if not metric.weights:
-            return
-        from a2bench.weights.store import file_sha256, is_uncalibrated, resolve
+    def _prepare_extractors(self) -> dict[ExtractorSpec, DeclaredExtractor | str]:
+        """One prepared extractor per declared spec (or the reason it cannot be prepared)."""
+        prepared: dict[ExtractorSpec, DeclaredExtractor | str] = {}
+        for spec in dict.fromkeys(s for metric in self.metrics for s in metric.extractor_specs()):
+            extractor = spec.build()
+            try:
+                extractor.prepare(self.context)
+            except WeightsMissing as exc:
+                prepared[spec] = exc.line()
+                continue
+            prepared[spec] = extractor
+        return prepared
 
-        recorded = self.context.notes.setdefault("weights", {})
-        for name in metric.weights:
-            path = resolve(name, self.context.weights_dir)
-            uncalibrated = is_uncalibrated(path, self.context.weights_dir)
-            recorded[name] = {"file": path.name, "sha256": file_sha256(path), "uncalibrated": uncalibrated}
-            if uncalibrated:
-                self.context.notes["uncalibrated"] = True
+    def _record_weights(self) -> None:
+        """Each weights file's sha256 (hashed once, at prepare) and whether it is random-initialised."""
+        recorded = {}
+        for metric in self.case_metrics + self.distribution_metrics:
+            recorded.update(metric.weights_provenance())
+        if recorded:
+            self.context.notes["weights"] = dict(sorted(recorded.items()))
+        if any(entry["uncalibrated"] for entry in recorded.values()):
+            self.context.notes["uncalibrated"] = True
+
+    @property
+    def weights(self) -> dict[str, str]:
+        """sha256 of every weights file in use, by name (part of a run's identity)."""
+        return {name: entry["sha256"] for name, entry in self.context.notes.get("weights", {}).items()}
+
+    @property
+    def extractors(self) -> dict[str, DeclaredExtractor]:
+        """The distribution metrics' extractors by key, each once."""
+        return {m.extractor().key: m.extractor() for m in self.distribution_metrics}
+
+    def _features(self, extractor: FeatureExtractor, frames: np.ndarray, digest: str | None = None) -> np.ndarray:
+        if self.cache is None:
+            return extractor.extract(frames)
+        return self.cache.features(extractor, frames, digest)
 
     def _skip(self, metric: Metric, reason: str) -> None:
         """Drop a metric from this run for good: it is reported as skipped, never with a partial value."""
@@ -185,34 +159,49 @@ class Scorer:
             self.case_metrics.remove(metric)  # type: ignore[arg-type]
         if metric in self.distribution_metrics:
             self.distribution_metrics.remove(metric)  # type: ignore[arg-type]
-            self.extractors = {m.extractor().key: m.extractor() for m in self.distribution_metrics}
 
     def score(self, case_id: str, pred: np.ndarray, gt: np.ndarray, reference: np.ndarray | None = None,
-              pred_path: Path | None = None) -> tuple[CaseScore, dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Per-case values and the feature rows of the prediction and the ground truth, by extractor key."""
+              pred_path: Path | None = None, digests: Mapping[str, str | None] | None = None,
+              known: Mapping[str, tuple[float, int]] | None = None
+              ) -> tuple[CaseScore, dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Per-case values and the feature rows of the prediction and the ground truth, by extractor key.
+
+        `digests` (of pred, gt, reference) name the decoded videos for the feature cache; `known` holds values
+        already scored for this very case (a resume), which are kept instead of computed again.
+        """
         if len(pred) != len(gt):
             raise MatchError(f"{len(pred)} frames, but its ground truth has {len(gt)}", path=pred_path or case_id,
                              fix="generate as many frames as the ground truth has (or trim both to the same length)")
-        case = CaseFrames(case_id, pred=pred, aligned=self.protocol.align(pred, gt), gt=gt, reference=reference)
-        values = {}
+        digests = dict(digests or {})
+
+        def hook(extractor: FeatureExtractor, frames: np.ndarray, role: str) -> np.ndarray:
+            return self._features(extractor, frames, digests.get(role))
+
+        case = CaseFrames(case_id, pred=pred, aligned=self.protocol.align(pred, gt), gt=gt,
+                          reference=reference, hook=hook)
+        score = CaseScore(case_id, len(gt), notes=self.protocol.alignment.notes(pred.shape, gt.shape))
         for metric in list(self.case_metrics):
+            if known and metric.name in known:
+                score.values[metric.name], score.items[metric.name] = known[metric.name]
+                continue
             started = time.perf_counter()
             try:
-                values[metric.name] = float(np.mean(metric.case_values(case)))
+                score.values[metric.name], score.items[metric.name] = \
+                    metric.reduction.case_value(metric.case_values(case))
             except MissingInput as exc:
                 self._skip(metric, exc.line())
             self._spent(metric.name, started)
         pred_features, gt_features = {}, {}
-        for key, extractor in list(self.extractors.items()):
+        for key, extractor in self.extractors.items():
             started = time.perf_counter()
             try:
-                pred_features[key] = self.features(extractor, pred)
-                gt_features[key] = self.features(extractor, gt)
+                pred_features[key] = self._features(extractor, pred, digests.get("pred"))
+                gt_features[key] = self._features(extractor, gt, digests.get("gt"))
             except MissingInput as exc:
                 for metric in [m for m in self.distribution_metrics if m.extractor().key == key]:
                     self._skip(metric, exc.line())
             self._spent(key, started)
-        return CaseScore(case_id, len(gt), values), pred_features, gt_features
+        return score, pred_features, gt_features
 
     def _spent(self, name: str, started: float) -> None:
         self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
@@ -220,7 +209,7 @@ class Scorer:
     def distribution_results(self, blocks: FeatureBlocks) -> dict[str, dict[str, Any]]:
         """Value, bootstrap interval over videos and video count of each distribution metric."""
         results = {}
-        for metric in self.distribution_metrics:
+        for metric in list(self.distribution_metrics):
             key = metric.extractor().key
             pred, gt = blocks.pred.get(key, []), blocks.gt.get(key, [])
             if not pred:
@@ -228,7 +217,7 @@ class Scorer:
             try:
                 value = metric.distance(np.concatenate(pred), np.concatenate(gt))
             except MissingInput as exc:
-                self.skipped[metric.name] = exc.line()
+                self._skip(metric, exc.line())
                 continue
             interval = distribution_ci(pred, gt, metric.distance, seed=self.seed,
                                        resamples=self.bootstrap_resamples) if self.bootstrap_resamples else None
@@ -237,25 +226,29 @@ class Scorer:
         return results
 
 
-def decoded_pairs(pairs: Sequence[VideoPair], workers: int = 0
-                  ) -> Iterator[tuple[VideoPair, np.ndarray, np.ndarray, np.ndarray | None]]:
+def decode_case(pair: VideoPair) -> DecodedCase:
+    """Decode a pair's videos once, hash what was decoded, and check the ground truth against its manifest."""
+    pred, gt = read_video(pair.pred), read_video(pair.gt)
+    reference = read_image(pair.reference) if pair.reference else None
+    if pair.expected is not None:
+        pair.expected.check(pair, gt, reference)
+    return DecodedCase(pair, pred, gt, reference, frames_digest(pred), frames_digest(gt),
+                       frames_digest(reference) if reference is not None else None)
+
+
+def decoded_pairs(pairs: Sequence[VideoPair], workers: int = 0) -> Iterator[DecodedCase]:
     """Decode each pair once, in order; with workers > 0, decode ahead in background threads."""
-
-    def decode(pair: VideoPair) -> tuple[VideoPair, np.ndarray, np.ndarray, np.ndarray | None]:
-        reference = read_image(pair.reference) if pair.reference else None
-        return pair, read_video(pair.pred), read_video(pair.gt), reference
-
     if workers <= 0:
-        yield from map(decode, pairs)
+        yield from map(decode_case, pairs)
         return
     remaining = iter(pairs)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        queue = deque(pool.submit(decode, pair) for pair in islice(remaining, workers + 1))
+        queue = deque(pool.submit(decode_case, pair) for pair in islice(remaining, workers + 1))
         while queue:
             decoded = queue.popleft().result()
             following = next(remaining, None)
             if following is not None:
-                queue.append(pool.submit(decode, following))
+                queue.append(pool.submit(decode_case, following))
             yield decoded
 
 
@@ -269,14 +262,19 @@ class MethodOutcome:
 
 
 def score_pairs(pairs: Sequence[VideoPair], scorer: Scorer, on_case: Callable[[CaseScore], None] | None = None,
-                workers: int = 0) -> MethodOutcome:
+                workers: int = 0, known: Callable[[DecodedCase], Mapping[str, tuple[float, int]]] | None = None
+                ) -> MethodOutcome:
     """Score every pair in case-id order (so results do not depend on the order given); the first unreadable or
-    mismatched video raises with its path."""
+    mismatched video raises with its path. `known(decoded)` returns values already stored for a case."""
     cases, blocks = [], FeatureBlocks()
-    for pair, pred, gt, reference in decoded_pairs(sorted(pairs, key=lambda p: p.case_id), workers):
-        score, pred_features, gt_features = scorer.score(pair.case_id, pred, gt, reference, pair.pred)
+    for decoded in decoded_pairs(sorted(pairs, key=lambda p: p.case_id), workers):
+        pair = decoded.pair
+        digests = {"pred": decoded.pred_digest, "gt": decoded.gt_digest, "reference": decoded.reference_digest}
+        score, pred_features, gt_features = scorer.score(pair.case_id, decoded.pred, decoded.gt, decoded.reference,
+                                                         pair.pred, digests, known(decoded) if known else None)
         cases.append(score)
         blocks.add(pred_features, gt_features)
         if on_case:
             on_case(score)
     return MethodOutcome(cases, scorer.distribution_results(blocks), dict(scorer.skipped))
+

@@ -1,32 +1,33 @@
 """The result store: one SQLite database (WAL) per run directory.
 
-Tables: runs (protocol, suite fingerprint, provenance), videos (one per method × case × seed),
-cases (frames scored), metric_values (per-case values) and set_values (distribution metrics over
-a whole method, and metrics skipped for want of weights). Each case's values land in one
-transaction, so a killed run resumes with nothing lost and nothing counted twice.
+A run directory holds one run: its identity (protocol id, version, digest and declaration, suite fingerprint
+and setting, metrics, device type, execution mode, weights sha256s) and provenance, then per method and seed
+the scored cases (with the digests of the decoded videos), per-case metric values with their item counts,
+set values (distribution metrics and skipped metrics), the feature blocks distribution metrics used, and the
+videos generated. Each case lands in one transaction, so a killed run resumes with nothing lost and nothing
+counted twice.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from a2bench.errors import A2BenchError
 from a2bench.scoring import CaseScore
 
 STORE_FILE = "a2bench.sqlite"
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
-    protocol_id TEXT NOT NULL,
-    protocol_version TEXT NOT NULL,
-    suite TEXT,
-    suite_fingerprint TEXT,
-    setting TEXT,
-    metrics TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    protocol TEXT NOT NULL,
     provenance TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS videos (
@@ -40,42 +41,81 @@ CREATE TABLE IF NOT EXISTS videos (
 CREATE TABLE IF NOT EXISTS cases (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     method TEXT NOT NULL,
+    seed INTEGER NOT NULL,
     case_id TEXT NOT NULL,
     frames INTEGER NOT NULL,
-    PRIMARY KEY (run_id, method, case_id)
+    pred_digest TEXT,
+    gt_digest TEXT,
+    reference_digest TEXT,
+    notes TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (run_id, method, seed, case_id)
 );
 CREATE TABLE IF NOT EXISTS metric_values (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     method TEXT NOT NULL,
+    seed INTEGER NOT NULL,
     case_id TEXT NOT NULL,
     metric TEXT NOT NULL,
     value REAL NOT NULL,
-    PRIMARY KEY (run_id, method, case_id, metric)
+    items INTEGER NOT NULL,
+    PRIMARY KEY (run_id, method, seed, case_id, metric)
 );
 CREATE TABLE IF NOT EXISTS set_values (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     method TEXT NOT NULL,
+    seed INTEGER NOT NULL,
     metric TEXT NOT NULL,
     value REAL,
     ci_low REAL,
     ci_high REAL,
     n INTEGER NOT NULL,
     skipped TEXT,
-    PRIMARY KEY (run_id, method, metric)
+    PRIMARY KEY (run_id, method, seed, metric)
+);
+CREATE TABLE IF NOT EXISTS case_features (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    method TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    case_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    extractor_key TEXT NOT NULL,
+    pred_digest TEXT NOT NULL,
+    gt_digest TEXT NOT NULL,
+    PRIMARY KEY (run_id, method, seed, case_id, metric)
 );
 """
+
+
+class StoreError(A2BenchError):
+    """A run database that cannot be used: unreadable, from another a2bench schema."""
 
 
 class Store:
     """A connection to a run directory's database; use as a context manager."""
 
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, create: bool = True):
+        if not create and not path.is_file():
+            raise StoreError("no run database", path=path, fix="pass the --out folder of an a2bench run")
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path)
+        try:
+            self.db = sqlite3.connect(path)
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            tables = self.db.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"not a readable a2bench run database ({exc})", path=path,
+                             fix="pass the run directory's a2bench.sqlite, or score into a new --out") from None
+        if tables and version != SCHEMA_VERSION:
+            self.db.close()
+            raise StoreError(f"run database has schema {version}, this a2bench reads {SCHEMA_VERSION}", path=path,
+                             fix="score into a new --out folder (results.json of the old run stays readable)")
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(SCHEMA)
+        self.db.execute("PRAGMA busy_timeout=30000")
+        with self.db:
+            self.db.executescript(SCHEMA)
+            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def __enter__(self) -> Store:
         return self
@@ -86,39 +126,48 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    def open_run(self, protocol_id: str, protocol_version: str, metrics: list[str], provenance: dict[str, Any],
-                 suite: str | None = None, suite_fingerprint: str | None = None, setting: str | None = None) -> int:
-        """The latest run with the same protocol, data and metrics (to resume), or a new one."""
-        row = self.db.execute(
-            "SELECT id FROM runs WHERE protocol_id=? AND protocol_version=? AND suite IS ? AND suite_fingerprint IS ?"
-            " AND setting IS ? AND metrics=? ORDER BY id DESC LIMIT 1",
-            (protocol_id, protocol_version, suite, suite_fingerprint, setting, json.dumps(metrics)),
-        ).fetchone()
-        if row:
-            return int(row[0])
+    # ---------------------------------------------------------------- the run
+
+    def open_run(self, identity: Mapping[str, Any], protocol: Mapping[str, Any], provenance: Mapping[str, Any],
+                 merge: Callable[[Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any]]) -> int:
+        """The directory's run (a directory holds one): created with this identity, or the existing one's
+        identity merged with it by `merge` (which raises when they disagree). One immediate transaction, so two
+        processes opening a new directory at once make one run."""
         with self.db:
-            cursor = self.db.execute(
-                "INSERT INTO runs (protocol_id, protocol_version, suite, suite_fingerprint, setting, metrics,"
-                " provenance) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (protocol_id, protocol_version, suite, suite_fingerprint, setting, json.dumps(metrics),
-                 json.dumps(provenance)),
-            )
-        return int(cursor.lastrowid)
+            self.db.execute("BEGIN IMMEDIATE")
+            row = self.db.execute("SELECT id, identity FROM runs ORDER BY id LIMIT 1").fetchone()
+            if row is None:
+                cursor = self.db.execute("INSERT INTO runs (identity, protocol, provenance) VALUES (?, ?, ?)",
+                                         (json.dumps(identity), json.dumps(protocol), json.dumps(provenance)))
+                return int(cursor.lastrowid)  # type: ignore[arg-type]
+            merged = merge(json.loads(row[1]), identity)
+            self.db.execute("UPDATE runs SET identity=? WHERE id=?", (json.dumps(merged), row[0]))
+            return int(row[0])
+
+    def note_method(self, run_id: int, method: str, info: Mapping[str, Any]) -> None:
+        """Record in the run's provenance how and when a method was scored (its folder, a2bench version)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            (text,) = self.db.execute("SELECT provenance FROM runs WHERE id=?", (run_id,)).fetchone()
+            provenance = json.loads(text)
+            provenance.setdefault("methods", {})[method] = dict(info)
+            self.db.execute("UPDATE runs SET provenance=? WHERE id=?", (json.dumps(provenance), run_id))
+
+    def run_id(self) -> int | None:
+        """The directory's run, or None when nothing was scored into it yet."""
+        row = self.db.execute("SELECT min(id) FROM runs").fetchone()
+        return int(row[0]) if row and row[0] is not None else None
 
     def run(self, run_id: int) -> dict[str, Any]:
-        """A run's row as a dict, provenance and metrics decoded."""
-        cursor = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,))
-        row = cursor.fetchone()
+        """A run's row: identity, protocol (id, version, digest, declaration, metric info) and provenance."""
+        row = self.db.execute("SELECT created_at, identity, protocol, provenance FROM runs WHERE id=?",
+                              (run_id,)).fetchone()
         if row is None:
-            raise KeyError(f"no run {run_id} in {self.path}")
-        record = dict(zip([c[0] for c in cursor.description], row, strict=True))
-        record["provenance"] = json.loads(record["provenance"])
-        record["metrics"] = json.loads(record["metrics"])
-        return record
+            raise StoreError(f"no run {run_id}", path=self.path, fix="pass the --out folder of an a2bench run")
+        return {"created_at": row[0], "identity": json.loads(row[1]), "protocol": json.loads(row[2]),
+                "provenance": json.loads(row[3])}
 
-    def latest_run(self) -> int | None:
-        row = self.db.execute("SELECT max(id) FROM runs").fetchone()
-        return int(row[0]) if row and row[0] is not None else None
+    # ---------------------------------------------------------------- generated videos
 
     def record_video(self, run_id: int, method: str, case_id: str, seed: int, path: Path) -> None:
         with self.db:
@@ -130,50 +179,82 @@ class Store:
                               (run_id, method, case_id, seed)).fetchone()
         return Path(row[0]) if row else None
 
-    def record_case(self, run_id: int, method: str, score: CaseScore) -> None:
-        """Store a case's frame count and every metric value in one transaction."""
+    # ---------------------------------------------------------------- scored cases
+
+    def record_case(self, run_id: int, method: str, score: CaseScore, digests: Mapping[str, str | None],
+                    seed: int = 0) -> None:
+        """Store a case's frame count, digests, notes and every metric value in one transaction."""
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?)",
-                            (run_id, method, score.case_id, score.frames))
-            self.db.executemany("INSERT OR REPLACE INTO metric_values VALUES (?, ?, ?, ?, ?)",
-                                [(run_id, method, score.case_id, metric, value)
+            self.db.execute("INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (run_id, method, seed, score.case_id, score.frames, digests.get("pred"),
+                             digests.get("gt"), digests.get("reference"), json.dumps(score.notes)))
+            self.db.execute("DELETE FROM metric_values WHERE run_id=? AND method=? AND seed=? AND case_id=?",
+                            (run_id, method, seed, score.case_id))
+            self.db.executemany("INSERT INTO metric_values VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                [(run_id, method, seed, score.case_id, metric, value, score.items[metric])
                                  for metric, value in score.values.items()])
 
-    def record_set_values(self, run_id: int, method: str, distribution: dict[str, dict[str, Any]],
-                          skipped: dict[str, str]) -> None:
-        """Store a method's distribution metrics and skipped metrics, replacing earlier ones, in one transaction."""
-        rows = [(run_id, method, name, e["value"], *(e["ci95"] or (None, None)), e["n"], None)
-                for name, e in distribution.items()]
-        rows += [(run_id, method, name, None, None, None, 0, reason) for name, reason in skipped.items()]
-        with self.db:
-            self.db.execute("DELETE FROM set_values WHERE run_id=? AND method=?", (run_id, method))
-            self.db.executemany("INSERT INTO set_values VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    def known_values(self, run_id: int, method: str, case_id: str, digests: Mapping[str, str | None],
+                     seed: int = 0) -> dict[str, tuple[float, int]]:
+        """Values stored for this case when it was scored from the very same decoded videos (else none)."""
+        row = self.db.execute("SELECT pred_digest, gt_digest, reference_digest FROM cases WHERE run_id=? AND "
+                              "method=? AND seed=? AND case_id=?", (run_id, method, seed, case_id)).fetchone()
+        if row is None or tuple(row) != (digests.get("pred"), digests.get("gt"), digests.get("reference")):
+            return {}
+        return {metric: (value, items) for metric, value, items in self.db.execute(
+            "SELECT metric, value, items FROM metric_values WHERE run_id=? AND method=? AND seed=? AND case_id=?",
+            (run_id, method, seed, case_id))}
 
-    def set_values(self, run_id: int, method: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    def record_set_values(self, run_id: int, method: str, distribution: Mapping[str, Mapping[str, Any]],
+                          skipped: Mapping[str, str], seed: int = 0) -> None:
+        """Store a method's distribution metrics and skipped metrics, replacing earlier ones, in one transaction."""
+        rows = [(run_id, method, seed, name, e["value"], *(e["ci95"] or (None, None)), e["n"], None)
+                for name, e in distribution.items()]
+        rows += [(run_id, method, seed, name, None, None, None, 0, reason) for name, reason in skipped.items()]
+        with self.db:
+            self.db.execute("DELETE FROM set_values WHERE run_id=? AND method=? AND seed=?", (run_id, method, seed))
+            self.db.executemany("INSERT INTO set_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def record_features(self, run_id: int, method: str, case_id: str,
+                        blocks: Iterable[tuple[str, str, str, str]], seed: int = 0) -> None:
+        """Which cached feature blocks (metric, extractor key, pred digest, gt digest) a case contributed."""
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO case_features VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                [(run_id, method, seed, case_id, *block) for block in blocks])
+
+    def features(self, run_id: int, method: str, metric: str, seed: int = 0) -> list[tuple[str, str, str, str]]:
+        """(case id, extractor key, pred digest, gt digest) of a metric's feature blocks, in case order."""
+        return [tuple(row) for row in self.db.execute(  # type: ignore[misc]
+            "SELECT case_id, extractor_key, pred_digest, gt_digest FROM case_features WHERE run_id=? AND method=? "
+            "AND seed=? AND metric=? ORDER BY case_id", (run_id, method, seed, metric))]
+
+    def set_values(self, run_id: int, method: str, seed: int = 0
+                   ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         """A method's distribution metric entries and skipped metrics."""
         distribution, skipped = {}, {}
         for name, value, low, high, n, reason in self.db.execute(
-                "SELECT metric, value, ci_low, ci_high, n, skipped FROM set_values WHERE run_id=? AND method=?",
-                (run_id, method)):
+                "SELECT metric, value, ci_low, ci_high, n, skipped FROM set_values WHERE run_id=? AND method=? "
+                "AND seed=?", (run_id, method, seed)):
             if reason is not None:
                 skipped[name] = reason
             else:
                 distribution[name] = {"value": value, "ci95": [low, high] if low is not None else None, "n": n}
         return distribution, skipped
 
-    def scored_cases(self, run_id: int, method: str) -> set[str]:
-        rows = self.db.execute("SELECT case_id FROM cases WHERE run_id=? AND method=?", (run_id, method))
-        return {row[0] for row in rows}
+    def methods(self, run_id: int) -> list[tuple[str, int]]:
+        """(method, seed) pairs with scored cases, in the order they were first scored."""
+        rows = self.db.execute("SELECT method, seed FROM cases WHERE run_id=? GROUP BY method, seed "
+                               "ORDER BY min(rowid)", (run_id,))
+        return [(row[0], int(row[1])) for row in rows]
 
-    def methods(self, run_id: int) -> list[str]:
-        rows = self.db.execute("SELECT DISTINCT method FROM cases WHERE run_id=? ORDER BY rowid", (run_id,))
-        return [row[0] for row in rows]
-
-    def case_scores(self, run_id: int, method: str) -> list[CaseScore]:
-        """Every scored case of a method, with its metric values."""
-        scores = {case_id: CaseScore(case_id, frames) for case_id, frames in self.db.execute(
-            "SELECT case_id, frames FROM cases WHERE run_id=? AND method=? ORDER BY case_id", (run_id, method))}
-        for case_id, metric, value in self.db.execute(
-                "SELECT case_id, metric, value FROM metric_values WHERE run_id=? AND method=?", (run_id, method)):
+    def case_scores(self, run_id: int, method: str, seed: int = 0) -> list[CaseScore]:
+        """Every scored case of a method, with its metric values, item counts and notes."""
+        scores = {case_id: CaseScore(case_id, frames, notes=json.loads(notes)) for case_id, frames, notes in
+                  self.db.execute("SELECT case_id, frames, notes FROM cases WHERE run_id=? AND method=? AND seed=? "
+                                  "ORDER BY case_id", (run_id, method, seed))}
+        for case_id, metric, value, items in self.db.execute(
+                "SELECT case_id, metric, value, items FROM metric_values WHERE run_id=? AND method=? AND seed=?",
+                (run_id, method, seed)):
             scores[case_id].values[metric] = value
+            scores[case_id].items[metric] = items
         return list(scores.values())

@@ -1,25 +1,32 @@
 """Content-addressed on-disk cache of per-video features, so re-scoring a method skips the networks.
 
-An entry is addressed by the sha256 of the decoded frames (dtype, shape and bytes) and the
-extractor key (network, preprocessing, weights sha256): features are reused only for the very same
-pixels through the very same pipeline. Entries are .npy files written to a temporary name and
-renamed into place, so concurrent writers and killed runs never leave a partial entry behind.
+An entry is addressed by the sha256 of the decoded frames (dtype, shape and bytes) and the extractor key
+(network, variant, preprocessing, weights sha256, execution): features are reused only for the very same
+pixels through the very same computation. Entries are written atomically (a2bench.atomic).
+
+The cache folder is a2bench's own: a marker file is written when the cache creates it, every entry written
+is appended to an index, and `clear` deletes only indexed entries of a marked folder. A folder that is not
+empty and carries no marker is refused, so a mistyped `--cache-dir` never mixes features with, or deletes,
+a user's files.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from a2bench.atomic import atomic_write, remove_leftovers
+from a2bench.errors import A2BenchError
 from a2bench.metrics.base import FeatureExtractor, MetricContext
 
-_SUFFIX = ".npy"
-_TEMP_SUFFIX = ".tmp"
+MARKER = ".a2bench-feature-cache.json"
+INDEX = "entries.log"
+_ENTRY = re.compile(r"^[0-9a-f]{32}/[0-9a-f]{64}\.npy$")
 
 
 def default_cache_dir() -> Path:
@@ -34,6 +41,10 @@ def frames_digest(frames: np.ndarray) -> str:
     digest = hashlib.sha256(f"{frames.dtype.str}:{frames.shape}\n".encode())
     digest.update(np.ascontiguousarray(frames).data)
     return digest.hexdigest()
+
+
+class CacheNotOwned(A2BenchError):
+    """A folder given as the feature cache that a2bench did not create."""
 
 
 @dataclass(frozen=True)
@@ -55,22 +66,49 @@ class FeatureCache:
         """The cache in the context's cache_dir, or the per-user default."""
         return cls(context.cache_dir)
 
+    @property
+    def owned(self) -> bool:
+        """True when the folder carries a2bench's cache marker."""
+        return (self.root / MARKER).is_file()
+
+    def check_usable(self) -> None:
+        """Refuse a folder that is not a cache (a file, or a non-empty folder a2bench did not create)."""
+        if self.root.exists() and not self.root.is_dir():
+            raise CacheNotOwned("the feature cache path is not a folder", path=self.root,
+                                fix="pass --cache-dir a folder (new or one a2bench created), or --no-cache")
+        if self.root.is_dir() and not self.owned and any(self.root.iterdir()):
+            raise CacheNotOwned("folder is not empty and is not an a2bench feature cache", path=self.root,
+                                fix="pass --cache-dir a new or empty folder (a2bench marks the caches it creates)")
+
+    def _claim(self) -> None:
+        """Create the folder and its marker on first use."""
+        if self.owned:
+            return
+        self.check_usable()
+        self.root.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.root / MARKER, json.dumps({"owner": "a2bench", "kind": "feature cache",
+                                                     "index": INDEX}) + "\n")
+
     def path(self, frames: np.ndarray, extractor_key: str) -> Path:
         """Where the features of these frames under this extractor live."""
-        folder = hashlib.sha256(extractor_key.encode()).hexdigest()[:32]
-        return self.root / folder / (frames_digest(frames) + _SUFFIX)
+        return self.path_for(frames_digest(frames), extractor_key)
 
-    def features(self, extractor: FeatureExtractor, frames: np.ndarray) -> np.ndarray:
+    def path_for(self, digest: str, extractor_key: str) -> Path:
+        """Where the features of frames with this digest under this extractor live."""
+        folder = hashlib.sha256(extractor_key.encode()).hexdigest()[:32]
+        return self.root / folder / f"{digest}.npy"
+
+    def features(self, extractor: FeatureExtractor, frames: np.ndarray, digest: str | None = None) -> np.ndarray:
         """Cached features, computed and stored on a miss (same signature as the scorer's feature hook)."""
-        path = self.path(frames, extractor.key)
-        cached = self._load(path)
+        path = self.path_for(digest or frames_digest(frames), extractor.key)
+        cached = self.load(path)
         if cached is not None:
             return cached
         rows = np.asarray(extractor.extract(frames), dtype=np.float64)
         self._store(path, rows)
         return rows
 
-    def _load(self, path: Path) -> np.ndarray | None:
+    def load(self, path: Path) -> np.ndarray | None:
         """An entry's rows, or None when absent or unreadable (then it is recomputed and rewritten)."""
         try:
             rows = np.load(path, allow_pickle=False)
@@ -79,35 +117,45 @@ class FeatureCache:
         return rows if rows.ndim == 2 and rows.dtype == np.float64 else None
 
     def _store(self, path: Path, rows: np.ndarray) -> None:
-        """Write to a unique temporary file in the entry's folder, then rename over the entry (atomic)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=path.stem + ".", suffix=_TEMP_SUFFIX, dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                np.save(stream, rows, allow_pickle=False)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        self._claim()
+        atomic_write(path, lambda stream: np.save(stream, rows, allow_pickle=False))
+        relative = path.relative_to(self.root).as_posix()
+        with open(self.root / INDEX, "a", encoding="utf-8") as index:  # O_APPEND: concurrent lines stay whole
+            index.write(relative + "\n")
 
-    def _entries(self) -> list[Path]:
-        """Entry and leftover temporary files (only the cache's own two-level layout is touched)."""
-        if not self.root.is_dir():
+    def _indexed(self) -> list[Path]:
+        """Entries the index records that exist and have the cache's own name shape (once each)."""
+        try:
+            lines = (self.root / INDEX).read_text(encoding="utf-8").splitlines()
+        except OSError:
             return []
-        return [p for p in self.root.glob("*/*") if p.is_file() and p.suffix in (_SUFFIX, _TEMP_SUFFIX)]
+        entries = dict.fromkeys(line for line in lines if _ENTRY.match(line))
+        return [self.root / entry for entry in entries if (self.root / entry).is_file()]
 
     def info(self) -> CacheInfo:
-        """Number of entries and bytes on disk (leftover temporary files count as bytes only)."""
-        files = self._entries()
-        entries = sum(1 for p in files if p.suffix == _SUFFIX)
-        return CacheInfo(entries=entries, bytes=sum(p.stat().st_size for p in files))
+        """Number of entries and bytes on disk."""
+        entries = self._indexed() if self.owned else []
+        return CacheInfo(entries=len(entries), bytes=sum(p.stat().st_size for p in entries))
 
     def clear(self) -> CacheInfo:
-        """Delete every entry (and empty entry folders); returns what was removed."""
+        """Delete every entry this cache recorded (and the entry folders it emptied); returns what was removed.
+
+        Refuses a folder without the cache marker: nothing in it was created by a2bench's cache.
+        """
+        if not self.root.exists():
+            return CacheInfo(0, 0)
+        if not self.owned:
+            raise CacheNotOwned("not an a2bench feature cache (no marker file); nothing was deleted",
+                                path=self.root, fix="pass the --cache-dir of a cache a2bench created")
         removed = self.info()
-        for path in self._entries():
+        folders = set()
+        for path in self._indexed():
             path.unlink(missing_ok=True)
-        for folder in self.root.glob("*"):
-            if folder.is_dir() and not any(folder.iterdir()):
+            folders.add(path.parent)
+        for folder in folders:
+            remove_leftovers(folder)
+            if not any(folder.iterdir()):
                 folder.rmdir()
+        atomic_write(self.root / INDEX, "")
         return removed
+

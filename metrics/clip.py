@@ -3,91 +3,107 @@
 open_clip ViT-B-32 with the laion2b_s34b_b79k weights, loaded from the verified local file (never from a
 hub, see networks/clip.py); frames go through open_clip's eval transform (shortest side bicubic to 224,
 centre crop, CLIP mean/std). Values are plain cosines in [-1, 1] (no ×100 or clipping as in CLIPScore).
+Both metrics declare the same extractor, so each frame is embedded once per case.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from a2bench.metrics.base import CaseFrames, CaseMetric, MetricContext, MissingInput
-from a2bench.metrics.registry import register
+from a2bench.metrics import preprocess
+from a2bench.metrics.base import (
+    PAIR_MEAN,
+    CaseFrames,
+    CaseMetric,
+    DeclaredExtractor,
+    ExtractorSpec,
+    MetricContext,
+    MissingInput,
+)
+from a2bench.metrics.registry import METRICS
 from a2bench.metrics.runtime import batches, exact_inference, network_batch_size
 
 WEIGHTS = "clip-vit-b-32"
 
 
-@lru_cache(maxsize=2)
-def _load(path: str, sha256: str, device: str) -> tuple[Any, Any]:
-    """Model and eval transform, loaded once per (file, content, device): both CLIP metrics share them."""
-    from a2bench.metrics.networks.clip import load_clip
-
-    return load_clip(Path(path), device)
-
-
-class ClipEmbedder:
+class ClipImageExtractor(DeclaredExtractor):
     """Unit-norm CLIP image embeddings (float64, (N, 512)) of uint8 RGB images (N, H, W, 3)."""
 
-    def __init__(self, context: MetricContext):
-        from a2bench.weights.store import file_sha256, resolve
+    def load(self, path: Path, context: MetricContext) -> Any:
+        """(model, open_clip's eval transform)."""
+        from a2bench.metrics.networks.clip import load_clip
 
-        path = resolve(WEIGHTS, context.weights_dir)
-        self.context = context
-        self.model, self.transform = _load(str(path), file_sha256(path), context.torch_device())
+        return load_clip(path, context.torch_device())
 
-    def __call__(self, images: np.ndarray) -> np.ndarray:
+    def inputs(self, frames: np.ndarray) -> np.ndarray:
         import torch
         from PIL import Image
 
+        transform = self.network[1]
+        return torch.stack([transform(Image.fromarray(image)) for image in frames]).numpy()
+
+    def extract(self, frames: np.ndarray) -> np.ndarray:
+        import torch
+
         device = self.context.torch_device()
+        images = self.inputs(frames)
         rows: list[Any] = []
         with exact_inference(self.context):
             for part in batches(len(images), network_batch_size(self.context)):
-                batch = torch.stack([self.transform(Image.fromarray(image)) for image in images[part]]).to(device)
-                rows.append(self.model.encode_image(batch).double().cpu().numpy())
+                batch = torch.from_numpy(images[part]).to(device)
+                rows.append(self.network[0].encode_image(batch).double().cpu().numpy())
         embeddings = np.concatenate(rows)
         return embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
 
 
+CLIP_SPEC = ExtractorSpec(ClipImageExtractor, "open-clip-ViT-B-32-laion2b_s34b_b79k", WEIGHTS,
+                          preprocess.OPEN_CLIP_EVAL)
+
+
 class _ClipMetric(CaseMetric):
-    """Loads the shared embedder once per metric instance."""
+    """Reads the shared CLIP embeddings."""
 
     higher_is_better = True
-    weights = (WEIGHTS,)
 
-    def prepare(self, context: MetricContext) -> None:
-        self.embed = ClipEmbedder(context)
+    def extractor_specs(self) -> tuple[ExtractorSpec, ...]:
+        return (CLIP_SPEC,)
+
+    @property
+    def embedder(self) -> DeclaredExtractor:
+        return self.extractors[CLIP_SPEC]
 
 
-@register()
+@METRICS.register
 class ClipIdentity(_ClipMetric):
     """Cosine similarity between the reference image and each generated frame: is the character kept?"""
 
-    name = "clip_identity"
+    kind = "clip_identity"
     label = "CLIP-I"
-    description = "CLIP ViT-B-32 cosine similarity of each generated frame to the reference image."
+
+    def describe(self) -> str:
+        return "CLIP ViT-B-32 cosine similarity of each generated frame to the reference image."
 
     def case_values(self, case: CaseFrames) -> np.ndarray:
-        if case.reference is None:
-            raise MissingInput("clip_identity needs the case's reference image", path=case.case_id,
-                               fix="pass --ref with one <case>.png per video")
-        reference = self.embed(case.reference[None])[0]
-        return self.embed(case.pred) @ reference
+        reference = case.features(self.embedder, "reference")[0]
+        return case.features(self.embedder, "pred") @ reference
 
 
-@register()
+@METRICS.register
 class ClipTemporal(_ClipMetric):
     """Cosine similarity of consecutive generated frames: does the video flicker or drift abruptly?"""
 
-    name = "clip_temporal"
+    kind = "clip_temporal"
     label = "CLIP-T"
-    description = "CLIP ViT-B-32 cosine similarity between consecutive generated frames."
+    reduction = PAIR_MEAN
+
+    def describe(self) -> str:
+        return "CLIP ViT-B-32 cosine similarity between consecutive generated frames."
 
     def case_values(self, case: CaseFrames) -> np.ndarray:
         if len(case.pred) < 2:
             raise MissingInput("clip_temporal needs at least two frames", path=case.case_id)
-        embeddings = self.embed(case.pred)
+        embeddings = case.features(self.embedder, "pred")
         return np.sum(embeddings[1:] * embeddings[:-1], axis=1)

@@ -1,81 +1,59 @@
 """FID: Fréchet distance between Inception pool3 features of all predicted and all ground-truth frames.
 
 Both protocols use pytorch-fid's FID Inception (a port of the TF graph that clean-fid's TorchScript
-network also ports) and np.cov's N − 1; they differ in the resize in front of it:
-animatex-paper = clean-fid "clean" (PIL bicubic in float), a2bench-v1 = pytorch-fid (torch bilinear).
+network also ports); they declare the resize in front of it (clean-fid's PIL bicubic in float, or
+pytorch-fid's torch bilinear) and the covariance convention (np.cov's N − 1 in both).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import ClassVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from a2bench.metrics import preprocess
-from a2bench.metrics.base import DistributionMetric, FeatureExtractor, MetricContext
+from a2bench.metrics.base import DeclaredExtractor, DistributionMetric, ExtractorSpec, MetricContext
 from a2bench.metrics.frechet import frechet_distance_features
-from a2bench.metrics.registry import register
-from a2bench.metrics.runtime import batches, execution_tag, run_batched
+from a2bench.metrics.registry import METRICS
 
 WEIGHTS = "fid-inception"
 
 
-class InceptionExtractor(FeatureExtractor):
-    """Pool3 features (T, 2048) of every frame, preprocessed one batch of frames at a time."""
+class InceptionExtractor(DeclaredExtractor):
+    """Pool3 features (T, 2048) of every frame."""
 
-    def __init__(self, context: MetricContext, preprocessing: Callable[[np.ndarray], np.ndarray], prep_id: str):
+    def load(self, path: Path, context: MetricContext) -> Any:
         from a2bench.metrics.networks.inception import load_fid_inception
-        from a2bench.weights.store import file_sha256, resolve
 
-        path = resolve(WEIGHTS, context.weights_dir)
-        self.context = context
-        self.preprocessing = preprocessing
-        self.network = load_fid_inception(path, context.torch_device())
-        self._key = f"fid-inception-pool3:{prep_id}:{file_sha256(path)}:{execution_tag(context, self.network)}"
+        return load_fid_inception(path, context.torch_device())
 
-    @property
-    def key(self) -> str:
-        return self._key
-
-    def extract(self, frames: np.ndarray) -> np.ndarray:
-        return np.concatenate([run_batched(self.network, self.preprocessing(frames[part]), self.context)
-                               for part in batches(len(frames), self.context.batch_size)])
+    def inputs(self, frames: np.ndarray) -> np.ndarray:
+        return self.spec.preprocessing(frames)
 
 
-class _FID(DistributionMetric):
-    """Shared definition; subclasses pick the preprocessing."""
+@dataclass(frozen=True)
+class FIDParams:
+    preprocessing: preprocess.Pipeline = preprocess.PYTORCH_FID_IMAGES
+    ddof: int = 1
 
-    name = "fid"
+
+@METRICS.register
+class FID(DistributionMetric):
+    """Fréchet distance over every frame's pool3 feature."""
+
+    kind = "fid"
     label = "FID"
     higher_is_better = False
-    weights = (WEIGHTS,)
-    prep_id: ClassVar[str]
-    preprocessing: ClassVar[Callable[[np.ndarray], np.ndarray]]
+    Params = FIDParams
 
-    def prepare(self, context: MetricContext) -> None:
-        self._extractor = InceptionExtractor(context, type(self).preprocessing, self.prep_id)
+    def describe(self) -> str:
+        resize = self.params.preprocessing.words or self.params.preprocessing.id
+        return f"FID over all frames, {resize}, Inception pool3, covariance ÷(N−{self.params.ddof})."
 
-    def extractor(self) -> FeatureExtractor:
-        return self._extractor
+    def extractor_spec(self) -> ExtractorSpec:
+        return ExtractorSpec(InceptionExtractor, "fid-inception-pool3", WEIGHTS, self.params.preprocessing)
 
     def distance(self, pred_features: np.ndarray, gt_features: np.ndarray) -> float:
-        return frechet_distance_features(pred_features, gt_features, ddof=1)
-
-
-@register("animatex-paper")
-class CleanFID(_FID):
-    """DisCo's `clean-fid` entry: PIL bicubic float resize to 299, (x − 128)/128."""
-
-    description = "FID over all frames, clean-fid preprocessing (PIL bicubic in float), Inception pool3, N−1."
-    prep_id = preprocess.CLEAN_FID
-    preprocessing = staticmethod(preprocess.clean_fid_images)
-
-
-@register("a2bench-v1")
-class PytorchFID(_FID):
-    """pytorch-fid's pipeline: bilinear F.interpolate to 299 on [0,1], then 2x − 1."""
-
-    description = "FID over all frames, pytorch-fid preprocessing (bilinear resize), Inception pool3, N−1."
-    prep_id = preprocess.PYTORCH_FID
-    preprocessing = staticmethod(preprocess.pytorch_fid_images)
+        return frechet_distance_features(pred_features, gt_features, ddof=self.params.ddof)

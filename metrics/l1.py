@@ -5,17 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from a2bench.metrics.base import FrameMetric
-from a2bench.metrics.registry import register
+from a2bench.metrics.registry import METRICS
 
 
-@register()
+@METRICS.register
 class L1(FrameMetric):
     """mean(|a−b|)/(H·W) over all pixels and channels: why published values are around 1e-4."""
 
-    name = "l1"
+    kind = "l1"
     label = "L1"
     higher_is_better = False
-    description = "Mean absolute error on the 0–255 scale divided by H·W (the paper's convention)."
+
+    def describe(self) -> str:
+        return "Mean absolute error on the 0–255 scale divided by H·W (the paper's convention)."
 
     def per_frame(self, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
         height, width = gt.shape[1:3]

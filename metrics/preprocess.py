@@ -1,11 +1,15 @@
 """The protocols' network input pipelines, as pure functions of uint8 RGB frames (T, H, W, 3).
 
 Each returns float32 arrays in the layout its network takes: images (N, 3, S, S), clips
-(N, 3, 16, S, S). The ids below name a pipeline in feature-cache keys; change an id whenever the
-function behind it changes a single output value. docs/metrics.md says where each comes from.
+(N, 3, 16, S, S). A Pipeline pairs a function with its id; protocol declarations name pipelines, and the
+ids enter protocol digests and feature-cache keys: change an id whenever the function behind it changes a
+single output value. docs/metrics.md says where each comes from.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
@@ -49,13 +53,13 @@ def _channels_first(frames: np.ndarray) -> np.ndarray:
 
 
 def clean_fid_images(frames: np.ndarray) -> np.ndarray:
-    """animatex-paper FID input: clean resize to 299, then (x − 128) / 128 as clean-fid's Inception wrapper."""
+    """clean-fid's FID input (DisCo's call): clean resize to 299, then (x − 128) / 128 as its Inception wrapper."""
     resized = pil_float_resize(frames, 299, clip=True)
     return _channels_first((resized - np.float32(128)) / np.float32(128))
 
 
 def pytorch_fid_images(frames: np.ndarray) -> np.ndarray:
-    """a2bench-v1 FID input, as pytorch-fid: x/255, bilinear to 299 (align_corners=False, no antialias), 2x − 1."""
+    """pytorch-fid's FID input: x/255, bilinear to 299 (align_corners=False, no antialias), 2x − 1."""
     import torch
     import torch.nn.functional as F
 
@@ -71,7 +75,7 @@ def _require_length(frames: np.ndarray, what: str) -> None:
 
 
 def disco_fvd_video(frames: np.ndarray) -> np.ndarray:
-    """animatex-paper FVD frames: PIL-'F' bicubic to 224 (unclipped), x/127.5 − 1; (T, 3, 224, 224)."""
+    """DisCo's FVD frames: PIL-'F' bicubic to 224 (unclipped), x/127.5 − 1; (T, 3, 224, 224)."""
     _require_length(frames, "FVD")
     resized = pil_float_resize(frames, 224, clip=False)
     return _channels_first(resized / np.float32(127.5) - np.float32(1))
@@ -90,12 +94,12 @@ def sliding_clips(video: np.ndarray, length: int = CLIP_LENGTH) -> np.ndarray:
 
 
 def disco_fvd_clips(frames: np.ndarray) -> np.ndarray:
-    """animatex-paper FVD input: every 16-frame window of the DisCo-resized video, (T − 15, 3, 16, 224, 224) view."""
+    """DisCo's frames-folder FVD input: every 16-frame window of the resized video, (T − 15, 3, 16, 224, 224) view."""
     return sliding_clips(disco_fvd_video(frames))
 
 
 def disco_fid_vid_segments(frames: np.ndarray) -> np.ndarray:
-    """animatex-paper FID-VID input: PIL-'F' bicubic to 112 (unclipped), Kinetics mean subtracted (no std),
+    """DisCo's FID-VID input: PIL-'F' bicubic to 112 (unclipped), Kinetics mean subtracted (no std),
     padded with copies of the last frame to a multiple of 16; (segments, 3, 16, 112, 112)."""
     resized = pil_float_resize(frames, 112, clip=False)
     pad = -len(resized) % CLIP_LENGTH
@@ -107,7 +111,7 @@ def disco_fid_vid_segments(frames: np.ndarray) -> np.ndarray:
 
 
 def stylegan_v_clip(frames: np.ndarray, offset: int = 0) -> np.ndarray:
-    """a2bench-v1 FVD input: one clip of 16 consecutive frames from `offset` (StyleGAN-V's generated-set choice),
+    """StyleGAN-V's FVD input: one clip of 16 consecutive frames from `offset` (StyleGAN-V's generated-set choice),
     x/255·2 − 1, trilinear to (16, 224, 224) with align_corners=False as its I3D does; (1, 3, 16, 224, 224)."""
     import torch
     import torch.nn.functional as F
@@ -119,3 +123,29 @@ def stylegan_v_clip(frames: np.ndarray, offset: int = 0) -> np.ndarray:
     tensor = torch.from_numpy(np.ascontiguousarray(clip.transpose(3, 0, 1, 2)))[None].float()
     scaled = tensor / 255 * 2 - 1
     return F.interpolate(scaled, size=(CLIP_LENGTH, 224, 224), mode="trilinear", align_corners=False).numpy()
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A network input pipeline under its id: what protocol declarations name."""
+
+    id: str
+    run: Callable[[np.ndarray], np.ndarray] | None  # None: the network's own transform (open_clip)
+    words: str = ""  # what it does, for `a2bench metrics list`
+
+    def __call__(self, frames: np.ndarray) -> np.ndarray:
+        if self.run is None:
+            raise TypeError(f"pipeline {self.id} is the network's own transform; its extractor applies it")
+        return self.run(frames)
+
+
+CLEAN_FID_IMAGES = Pipeline(CLEAN_FID, clean_fid_images, "clean-fid preprocessing (PIL bicubic in float to 299)")
+PYTORCH_FID_IMAGES = Pipeline(PYTORCH_FID, pytorch_fid_images, "pytorch-fid preprocessing (bilinear resize to 299)")
+DISCO_FVD_CLIPS = Pipeline(DISCO_FVD, disco_fvd_clips,
+                           "every 16-frame window (stride 1, T − 15 per video), PIL bicubic 224")
+DISCO_FID_VID_SEGMENTS = Pipeline(DISCO_FID_VID, disco_fid_vid_segments,
+                                  "16-frame segments (last padded), PIL bicubic 112, Kinetics mean subtracted")
+STYLEGAN_V_CLIPS = Pipeline(STYLEGAN_V_FVD, stylegan_v_clip,
+                            "one 16-frame clip per video (the first 16 frames), bilinear 224")
+OPEN_CLIP_EVAL = Pipeline("open-clip-eval-transform", None,
+                          "open_clip's eval transform (shortest side bicubic 224, centre crop, CLIP mean/std)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from a2bench.metrics.base import FrameMetric
-from a2bench.metrics.registry import register
+from a2bench.metrics.registry import METRICS
 
 PEAK = 255.0
 PSNR_OF_IDENTICAL = 100.0
@@ -19,28 +19,32 @@ def psnr_from_mse(mse: np.ndarray) -> np.ndarray:
     return np.where(mse == 0, PSNR_OF_IDENTICAL, values)
 
 
-@register()
+@METRICS.register
 class PSNR(FrameMetric):
     """PSNR*: MSE over all pixels and channels in float64 on the 0–255 scale."""
 
-    name = "psnr"
+    kind = "psnr"
     label = "PSNR*"
     higher_is_better = True
-    description = "Peak signal-to-noise ratio in float64 (no uint8 overflow); 100 for identical frames."
+
+    def describe(self) -> str:
+        return "Peak signal-to-noise ratio in float64 (no uint8 overflow); 100 for identical frames."
 
     def per_frame(self, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
         diff = pred.astype(np.float64) - gt.astype(np.float64)
         return psnr_from_mse(np.mean(diff * diff, axis=(1, 2, 3)))
 
 
-@register("animatex-paper")
+@METRICS.register
 class LegacyPSNR(FrameMetric):
     """The original script's PSNR: uint8 difference and square, both wrapping modulo 256 (DisCo#86)."""
 
-    name = "psnr_legacy"
+    kind = "psnr_legacy"
     label = "PSNR (legacy uint8)"
     higher_is_better = True
-    description = "Reproduces the uint8 overflow of older papers' PSNR; only for comparing with them."
+
+    def describe(self) -> str:
+        return "Reproduces the uint8 overflow of older papers' PSNR; only for comparing with them."
 
     def per_frame(self, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
         wrapped = pred.astype(np.uint8) - gt.astype(np.uint8)

@@ -1,61 +1,49 @@
-"""Metric registry: a metric is one class registered under the protocols it belongs to."""
+"""The metric-class and protocol registries, and lookups derived from the protocol declarations.
+
+Metric classes register by kind (`@METRICS.register`) and protocols by id; both also load from entry-point
+groups (`a2bench.metrics`, `a2bench.protocols`), so a lab can ship its own metric and the protocol that uses
+it from its own package. Which metrics a protocol has, and with which parameters, comes from its declaration.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Iterable
 
-from a2bench.errors import UnknownNameError
 from a2bench.metrics.base import Metric
-from a2bench.metrics.protocols import PROTOCOLS, get_protocol
+from a2bench.metrics.protocol import Protocol
+from a2bench.registry import Registry
 
-_REGISTRY: dict[tuple[str, str], type[Metric]] = {}
-MetricClass = TypeVar("MetricClass", bound=type[Metric])
+METRICS: Registry[type[Metric]] = Registry(
+    "metric", Metric, group="a2bench.metrics", name_of=lambda cls: cls.kind,
+    builtins=tuple(f"a2bench.metrics.{module}" for module in
+                   ("psnr", "ssim", "l1", "lpips_metric", "clip", "fid", "fid_vid", "fvd")))
+
+PROTOCOLS: Registry[Protocol] = Registry(
+    "protocol", Protocol, group="a2bench.protocols", name_of=lambda protocol: protocol.id,
+    builtins=("a2bench.metrics.protocols",))
+
+DEFAULT_PROTOCOL = "animatex-paper"
 
 
-def register(*protocols: str) -> Callable[[MetricClass], MetricClass]:
-    """Class decorator: register a metric under the given protocol ids (all protocols when none)."""
+def get_protocol(name: str) -> Protocol:
+    """The protocol declared under id `name`, with the known ids in the error."""
+    return PROTOCOLS.get(name)
 
-    def decorate(cls: MetricClass) -> MetricClass:
-        for protocol in protocols or tuple(PROTOCOLS):
-            key = (protocol, cls.name)
-            if key in _REGISTRY:
-                raise ValueError(f"metric {cls.name!r} is registered twice under {protocol!r}")
-            _REGISTRY[key] = cls
-        return cls
 
-    return decorate
+def protocol_names() -> list[str]:
+    return PROTOCOLS.names()
 
 
 def metric_names(protocol: str) -> list[str]:
-    """Metric names available under a protocol, in registration order."""
-    get_protocol(protocol)
-    return [name for (proto, name) in _REGISTRY if proto == protocol]
+    """Metric names a protocol declares, in declaration order."""
+    return get_protocol(protocol).metric_names()
 
 
 def get_metric(protocol: str, name: str) -> Metric:
-    """An instance of the metric `name` as the protocol defines it."""
-    get_protocol(protocol)
-    try:
-        return _REGISTRY[(protocol, name)]()
-    except KeyError:
-        known = ", ".join(metric_names(protocol))
-        raise UnknownNameError(f"unknown metric '{name}' for protocol '{protocol}'",
-                               fix=f"use some of: {known}") from None
-
-
-DEFAULT_METRICS = ("psnr", "ssim", "l1")
+    """A fresh instance of the metric `name` as the protocol declares it."""
+    return get_protocol(protocol).get_metric(name)
 
 
 def resolve_metrics(protocol: str, names: Iterable[str] | None) -> list[Metric]:
-    """Instances for the requested metric names (the default set when none), validated up front."""
-    chosen = list(names) if names else [n for n in DEFAULT_METRICS if n in metric_names(protocol)]
-    if not chosen:
-        raise UnknownNameError("no metric requested", fix="pass --metrics psnr,ssim,l1")
-    seen = set()
-    metrics = []
-    for name in chosen:
-        if name not in seen:
-            seen.add(name)
-            metrics.append(get_metric(protocol, name))
-    return metrics
+    """Instances for the requested metric names (the protocol's defaults when None), validated up front."""
+    return get_protocol(protocol).resolve(names)

@@ -39,7 +39,7 @@ def network_batch_size(context: MetricContext) -> int:
     return max(1, context.batch_size) if context.fast else 1
 
 
-def _device_type(context: MetricContext) -> str:
+def device_type(context: MetricContext) -> str:
     import torch
 
     return torch.device(context.torch_device()).type
@@ -48,7 +48,7 @@ def _device_type(context: MetricContext) -> str:
 def uses_channels_last(context: MetricContext) -> bool:
     """Networks with the channels-last option run in it on CPU, where oneDNN's kernels are faster in that layout
     (measured, 2 cores: I3D 0.54 → 0.40 s a clip, LPIPS-VGG 0.56 → 0.41 s a pair); other devices keep theirs."""
-    return _device_type(context) == "cpu"
+    return device_type(context) == "cpu"
 
 
 def for_execution(network: Any, context: MetricContext) -> Any:
@@ -72,7 +72,7 @@ def execution_tag(context: MetricContext, network: Any) -> str:
 
     layout = "-channels-last" if isinstance(network, ChannelsLast) else ""
     mode = f"fast{context.batch_size}" if context.fast else "exact"
-    return f"{_device_type(context)}-{mode}{layout}"
+    return f"{device_type(context)}-{mode}{layout}"
 
 
 def batches(count: int, size: int) -> Iterator[slice]:
@@ -93,3 +93,29 @@ def run_batched(network: Any, inputs: np.ndarray, context: MetricContext) -> np.
             chunk = torch.from_numpy(np.ascontiguousarray(inputs[part], dtype=np.float32)).to(device)
             outputs.append(network(chunk).reshape(len(chunk), -1).double().cpu().numpy())
     return np.concatenate(outputs)
+
+
+DEVICE_FORMS = "auto, cpu, cuda or cuda:N"
+
+
+def check_device(device: str) -> str:
+    """`device` when torch can run on it; a one-line error naming the device and the fix otherwise."""
+    import re
+
+    from a2bench.errors import A2BenchError
+
+    if device in ("auto", "cpu"):
+        return device
+    match = re.fullmatch(r"cuda(?::(\d+))?", device)
+    if match is None:
+        raise A2BenchError(f"unknown device '{device}'", fix=f"use {DEVICE_FORMS}")
+    import torch
+
+    if not torch.cuda.is_available():
+        raise A2BenchError(f"--device {device}: no CUDA GPU is available to torch {torch.__version__}",
+                           fix="use --device cpu (or auto), or install a CUDA build of torch on a GPU machine")
+    count = torch.cuda.device_count()
+    if match.group(1) is not None and int(match.group(1)) >= count:
+        raise A2BenchError(f"--device {device}: this machine has {count} GPU(s) (cuda:0 to cuda:{count - 1})",
+                           fix="pick one of them, or set CUDA_VISIBLE_DEVICES")
+    return device

@@ -1,47 +1,54 @@
-"""SSIM on grayscale frames: scikit-image defaults (paper) or Wang et al.'s Gaussian form (a2bench-v1)."""
+"""SSIM on grayscale frames, by scikit-image, with the window and covariance a protocol declares."""
 
 from __future__ import annotations
 
-import cv2
+from dataclasses import dataclass
+from typing import Literal
+
 import numpy as np
-from skimage.metrics import structural_similarity
 
 from a2bench.metrics.base import FrameMetric
-from a2bench.metrics.registry import register
+from a2bench.metrics.registry import METRICS
 
 
 def to_gray(frames: np.ndarray) -> np.ndarray:
     """uint8 RGB → uint8 gray with OpenCV's weights (the DisCo script's BGR2GRAY on BGR-loaded frames)."""
+    import cv2
+
     return np.stack([cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) for frame in frames])
 
 
-@register("animatex-paper")
+@dataclass(frozen=True)
+class SSIMParams:
+    """`uniform`: skimage's default 7×7 box window; `gaussian`: Wang et al.'s 11×11 window of σ = 1.5.
+    `sample` covariance divides by N − 1 (skimage's default), `population` by N (Wang et al.)."""
+
+    window: Literal["uniform", "gaussian"] = "uniform"
+    covariance: Literal["sample", "population"] = "sample"
+    sigma: float = 1.5
+    data_range: float = 255.0
+
+
+@METRICS.register
 class SSIM(FrameMetric):
-    """skimage defaults on uint8 gray: 7×7 uniform window, sample covariance, data range 255."""
+    """skimage's structural_similarity on OpenCV gray uint8 frames, window and covariance as declared."""
 
-    name = "ssim"
+    kind = "ssim"
     label = "SSIM"
     higher_is_better = True
-    description = "Grayscale SSIM with scikit-image defaults (7×7 uniform window, sample covariance)."
+    Params = SSIMParams
+
+    def describe(self) -> str:
+        p = self.params
+        window = "7×7 uniform window" if p.window == "uniform" else f"Gaussian window σ={p.sigma:g} (11×11)"
+        return f"Grayscale SSIM (OpenCV gray, scikit-image), {window}, {p.covariance} covariance."
 
     def per_frame(self, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-        return np.array([structural_similarity(p, g) for p, g in zip(to_gray(pred), to_gray(gt), strict=True)],
-                        dtype=np.float64)
+        from skimage.metrics import structural_similarity
 
-
-@register("a2bench-v1")
-class GaussianSSIM(FrameMetric):
-    """Wang et al. (2004): 11×11 Gaussian window σ=1.5, population covariance, on uint8 gray."""
-
-    name = "ssim"
-    label = "SSIM"
-    higher_is_better = True
-    description = "Grayscale SSIM as Wang et al. define it (Gaussian σ=1.5 window, population covariance)."
-
-    def per_frame(self, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-        return np.array(
-            [structural_similarity(p, g, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
-                                   data_range=255)
-             for p, g in zip(to_gray(pred), to_gray(gt), strict=True)],
-            dtype=np.float64,
-        )
+        p = self.params
+        options = {"data_range": p.data_range, "use_sample_covariance": p.covariance == "sample"}
+        if p.window == "gaussian":
+            options.update(gaussian_weights=True, sigma=p.sigma)
+        return np.array([structural_similarity(a, b, **options) for a, b in zip(to_gray(pred), to_gray(gt),
+                                                                                  strict=True)], dtype=np.float64)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from a2bench.data.suites import Suite
+from a2bench.metrics import get_protocol
 from tests.cli_helpers import assert_clean_failure, run_cli
 
 
@@ -36,7 +37,8 @@ def test_demo_results_have_the_documented_shape(demo_run: tuple[Path, str]) -> N
     out, _ = demo_run
     document = json.loads((out / "results.json").read_text())
     assert document["suite"]["id"] == "synth-mini" and len(document["suite"]["fingerprint"]) == 64
-    assert document["provenance"]["protocol"] == {"id": "animatex-paper", "version": "1.0"}
+    protocol = get_protocol("animatex-paper")
+    assert document["protocol"] == {"id": "animatex-paper", "version": protocol.version, "digest": protocol.digest()}
     for method in ("static", "pose-warp"):
         entry = document["methods"][method]
         assert set(entry["metrics"]) == {"psnr", "ssim", "l1"}

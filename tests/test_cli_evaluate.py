@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from a2bench.metrics import get_protocol
 from a2bench.video.io import write_video
 from tests.cli_helpers import assert_clean_failure, run_cli
 
@@ -34,7 +35,8 @@ def test_scores_mp4_predictions_against_frame_folders(folders: tuple[Path, Path]
     result = run_cli("evaluate", "--pred", pred, "--gt", gt, "--metrics", "psnr,ssim,l1,psnr_legacy", "--json", out)
     assert result.returncode == 0, result.stderr
     document = json.loads(out.read_text())
-    assert document["protocol"] == {"id": "animatex-paper", "version": "1.0"}
+    protocol = get_protocol("animatex-paper")
+    assert document["protocol"] == {"id": "animatex-paper", "version": protocol.version, "digest": protocol.digest()}
     assert set(document["methods"]) == {"pred"}
     method = document["methods"]["pred"]
     assert set(method["per_case"]) == {"clip_a", "clip_b"}
@@ -125,11 +127,18 @@ def test_suite_and_gt_are_exclusive_and_case_ids_must_match(synth_mini, folders:
                                  synth_mini.folder.parent), "are not cases of synth-mini")
 
 
-def test_cache_info_and_clear(tmp_path: Path) -> None:
-    entry = tmp_path / "cache" / "abc" / "def.npy"
-    entry.parent.mkdir(parents=True)
-    np.save(entry, np.zeros((2, 3)))
+def test_cache_info_and_clear_touch_only_what_the_cache_wrote(tmp_path: Path) -> None:
+    from a2bench.metrics.cache import FeatureCache
+    from tests.test_cache import CountingExtractor
+
+    cache, video = FeatureCache(tmp_path / "cache"), frames()
+    entry = cache.path(video, "toy")
+    cache.features(CountingExtractor("toy"), video)
+    user_file = tmp_path / "cache" / "proj" / "important.npy"  # a user's file that looks like an entry
+    user_file.parent.mkdir()
+    np.save(user_file, np.zeros(2))
     info = run_cli("cache", "info", "--cache-dir", tmp_path / "cache")
     assert info.returncode == 0 and "1 entries" in info.stdout
     cleared = run_cli("cache", "clear", "--cache-dir", tmp_path / "cache")
-    assert cleared.returncode == 0 and "removed 1 entries" in cleared.stdout and not entry.exists()
+    assert cleared.returncode == 0 and "removed 1 entries" in cleared.stdout
+    assert not entry.exists() and user_file.exists()

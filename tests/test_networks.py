@@ -3,14 +3,15 @@ networks agree with the reference implementations loaded with the same weights (
 
 I3D parity is checked twice: against a functional re-computation written here from the layout (TF "SAME"
 padding from the TF formula, -inf padding for max pools, F.batch_norm on the stored statistics), which always
-runs; and against the TATS and DisCo source files themselves, read from a local mirror of those repositories at
-test time when one exists (never vendored), skipped otherwise.
+runs; and against the TATS and DisCo source files themselves, read at test time from the copies of those
+repositories under $A2BENCH_REFERENCE_REPOS (never vendored), skipped with the reason otherwise.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,7 @@ from a2bench.metrics.networks.resnet3d import MEAN, load_resnet3d50
 from a2bench.weights.random_init import synthetic_images, synthetic_videos
 from a2bench.weights.store import load_checkpoint, resolve
 
-MIRRORS = Path("/work/.mirror")
+REFERENCE_REPOS = "A2BENCH_REFERENCE_REPOS"  # folder of reference repositories, one per `owner+name` subfolder
 TOLERANCE = 1e-5
 INPUT_SEED = 2024  # inputs differ from the images the BatchNorm statistics were calibrated on
 MARGIN = 0.02  # smallest relative distance between the features of two different inputs
@@ -48,10 +49,16 @@ def assert_input_sensitive(features: torch.Tensor) -> None:
 
 
 def reference_module(repo: str, path: str, tmp_path: Path) -> ModuleType:
-    """A source file of a mirrored reference repository, imported for this test only; skip without the mirror."""
-    git_dir = MIRRORS / repo / "repo"
-    if not git_dir.is_dir():
-        pytest.skip(f"no local mirror of {repo} at {git_dir}")
+    """A source file of a reference repository, imported for this test only. The repositories are read from
+    $A2BENCH_REFERENCE_REPOS/<owner+name>/ (a bare git folder `repo/` inside it, or a checkout with `.git`);
+    the test skips, with the reason, when the variable or the repository is absent."""
+    root = os.environ.get(REFERENCE_REPOS)
+    if not root:
+        pytest.skip(f"${REFERENCE_REPOS} is not set (a folder holding {repo}/ to compare against)")
+    candidates = [Path(root) / repo / "repo", Path(root) / repo / ".git"]
+    git_dir = next((c for c in candidates if c.is_dir()), None)
+    if git_dir is None:
+        pytest.skip(f"no copy of {repo} under ${REFERENCE_REPOS} ({root})")
     source = subprocess.run(["git", "--git-dir", str(git_dir), "show", f"HEAD:{path}"], capture_output=True,
                             check=True).stdout
     target = tmp_path / f"{repo.replace('+', '_').replace('-', '_')}_{Path(path).stem}.py"

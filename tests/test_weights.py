@@ -83,7 +83,7 @@ def test_registry_entries_are_complete() -> None:
     filenames = [spec.filename for spec in WEIGHTS.values()]
     assert len(set(filenames)) == len(filenames)
     for spec in WEIGHTS.values():
-        assert spec.url and spec.format and spec.used_by and spec.license, spec.name
+        assert spec.url and spec.format and spec.license, spec.name
         if spec.sha256:
             assert re.fullmatch(r"[0-9a-f]{64}", spec.sha256), spec.name
         hub = HUB_HASH.search(spec.filename)

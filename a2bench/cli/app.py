@@ -12,6 +12,7 @@ from a2bench import __version__
 from a2bench.cli.cache import cache_app
 from a2bench.cli.common import QuietOption, RootOption, err, out
 from a2bench.cli.data import data_app, suites_app
+from a2bench.cli.evaluate import evaluate
 from a2bench.cli.importing import data_import
 from a2bench.cli.listing import methods_app, metrics_app
 from a2bench.cli.weights import weights_app
@@ -54,108 +55,53 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Run directory for 
     out.print(f"Results: {outcome.results_path.resolve()}")
 
 
-@app.command()
-def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predicted videos (.mp4 or frame "
-                                                "folders).")],
-             gt: Annotated[Path | None, typer.Option("--gt", help="Folder of ground-truth videos, matched by file "
-                                                     "stem.")] = None,
-             suite: Annotated[str | None, typer.Option(help="Score against this suite's ground truth instead of "
-                                                       "--gt (records its fingerprint).")] = None,
-             protocol: Annotated[str, typer.Option(help="Protocol id.")] = "animatex-paper",
-             metrics: Annotated[str | None, typer.Option(help="Comma-separated metrics (default: psnr,ssim,l1; "
-                                                         "see `a2bench metrics list`).")] = None,
-             json_out: Annotated[Path | None, typer.Option("--json", help="Write the results document here.")]
-             = None,
-             ref: Annotated[Path | None, typer.Option("--ref", help="Folder of reference images <case>.png "
-                                                      "(for clip_identity).")] = None,
-             weights_dir: Annotated[Path | None, typer.Option(help="Weights folder (default: $A2BENCH_WEIGHTS or "
-                                                              "the per-user cache).")] = None,
-             device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
-             batch_size: Annotated[int, typer.Option(min=1, help="Frames or clips per network batch.")] = 16,
-             workers: Annotated[int, typer.Option(min=0, help="Threads decoding videos ahead.")] = 0,
-             fast: Annotated[bool, typer.Option(help="Allow TF32/cuDNN autotuning (recorded; not exact).")] = False,
-             seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
-             bootstrap_resamples: Annotated[int, typer.Option(min=0, help="Resamples for the intervals of FID, "
-                                                              "FID-VID and FVD (0: no interval).")] = 200,
-             cache_dir: Annotated[Path | None, typer.Option(help="Feature cache folder (default: the per-user "
-                                                            "cache).")] = None,
-             cache: Annotated[bool, typer.Option(help="Reuse and store features in the cache.")] = True,
-             root: RootOption = None, quiet: QuietOption = False) -> None:
-    """Score a folder of predicted videos against a folder of ground-truth videos (or a suite)."""
-    from a2bench.data.suites import open_suite
-    from a2bench.metrics import get_protocol, resolve_metrics
-    from a2bench.metrics.base import MetricContext
-    from a2bench.metrics.cache import FeatureCache
-    from a2bench.progress import progress_bar
-    from a2bench.provenance import collect
-    from a2bench.reports.terminal import terminal_table
-    from a2bench.results import build_results, write_json
-    from a2bench.scoring import Scorer, match_folders, match_suite, score_pairs
-
-    chosen = get_protocol(protocol)
-    names = [n.strip() for n in metrics.split(",") if n.strip()] if metrics else None
-    resolved = resolve_metrics(chosen.id, names)
-    if (gt is None) == (suite is None):
-        raise A2BenchError("pass either --gt DIR or --suite NAME", fix="see `a2bench evaluate --help`")
-    suite_info = None
-    if suite is not None:
-        opened = open_suite(suite, root)
-        pairs = match_suite(pred, opened)
-        suite_info = {"id": opened.name, "fingerprint": opened.manifest.fingerprint(), "setting": "self"}
-    else:
-        pairs = match_folders(pred, gt, ref)  # type: ignore[arg-type]
-    context = MetricContext(device=device, batch_size=batch_size, workers=workers, weights_dir=weights_dir,
-                            fast=fast, cache_dir=cache_dir)
-    features = FeatureCache.for_context(context).features if cache else None
-    scorer = Scorer(chosen, resolved, context, features=features, seed=seed,
-                    bootstrap_resamples=bootstrap_resamples)
-    with progress_bar("Scoring", len(pairs), quiet) as advance:
-        outcome = score_pairs(pairs, scorer, on_case=advance, workers=workers)
-    provenance = collect({"bootstrap": seed}, {"bootstrap_resamples": bootstrap_resamples,
-                                               "pred_dir": str(pred.resolve()),
-                                               "gt_dir": str(gt.resolve()) if gt else None,
-                                               **context.provenance()})
-    results = build_results(chosen, suite_info, provenance, {"pred": outcome}, resolved, seed=seed)
-    out.print(terminal_table(results))
-    for name, reason in outcome.skipped.items():
-        err.print(f"skipped {name}: {reason}", markup=False, highlight=False)
-    if json_out:
-        out.print(f"Results: {write_json(json_out, results).resolve()}")
+app.command()(evaluate)
 
 
 @app.command()
-def report(run_dir: Annotated[Path, typer.Argument(help="A run directory (from `a2bench demo` or a run).")]
-           ) -> None:
+def report(run_dir: Annotated[Path, typer.Argument(help="A run directory (from `a2bench evaluate --out`, `demo` "
+                                                  "or `run`).")]) -> None:
     """Re-export results.json and render the HTML and Markdown leaderboards of a run directory."""
-    from a2bench.pipeline import export_results, write_reports
+    from a2bench.evaluation import export_results, protocol_drift, write_reports
     from a2bench.reports.terminal import terminal_table
     from a2bench.results import RESULTS_FILE, load_results
-    from a2bench.store import STORE_FILE, Store
+    from a2bench.store import STORE_FILE
+    from a2bench.writable import require_writable_folder
 
     if not run_dir.is_dir():
-        raise A2BenchError("run directory does not exist", path=run_dir, fix="pass the --out folder of a run")
-    database = run_dir / STORE_FILE
-    if database.exists():
-        with Store(database) as store:
-            run_id = store.latest_run()
-            if run_id is None:
-                raise A2BenchError("the run database holds no run", path=database, fix="run it again")
-            results = export_results(store, run_id)
-    else:
-        results = load_results(run_dir / RESULTS_FILE)
+        what = "is not a folder" if run_dir.exists() else "does not exist"
+        raise A2BenchError(f"run directory {what}", path=run_dir, fix="pass the --out folder of a run")
+    results = export_results(run_dir) if (run_dir / STORE_FILE).exists() else load_results(run_dir / RESULTS_FILE)
+    require_writable_folder(run_dir, "RUN_DIR")
+    drift = protocol_drift(results)
+    if drift:
+        err.print(f"note: {drift}", markup=False, highlight=False, soft_wrap=True)
     _, html_path, md_path = write_reports(results, run_dir)
     out.print(terminal_table(results))
-    out.print(f"HTML leaderboard: {html_path.resolve()}")
-    out.print(f"Markdown: {md_path.resolve()}")
+    out.print(f"HTML leaderboard: {html_path.resolve()}", markup=False, highlight=False, soft_wrap=True)
+    out.print(f"Markdown: {md_path.resolve()}", markup=False, highlight=False, soft_wrap=True)
+
+
+INTERRUPTED = ("interrupted: everything completed so far is saved (scored cases, generated videos, cached "
+               "features); run the same command again to resume")
 
 
 def main() -> None:
-    """Console entry point: user errors become one line on stderr and exit status 1."""
+    """Console entry point: user errors become one line on stderr and exit status 1; Ctrl-C says what is kept."""
+    import click
+
     try:
-        app()
+        status = app(standalone_mode=False)
     except A2BenchError as exc:
         err.print(f"error: {exc.line()}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
-    except KeyboardInterrupt:
-        err.print("interrupted; completed work is saved and will be resumed", markup=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        err.print(INTERRUPTED, markup=False, highlight=False, soft_wrap=True)
         sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    if isinstance(status, int) and status:
+        sys.exit(status)

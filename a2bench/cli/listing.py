@@ -13,18 +13,23 @@ methods_app = typer.Typer(help="Methods (adapters) that generate videos.", no_ar
 
 
 @metrics_app.command("list")
-def metrics_list(protocol: Annotated[str, typer.Option(help="Protocol id.")] = "animatex-paper") -> None:
-    """List the metrics a protocol defines."""
+def metrics_list(protocol: Annotated[str | None, typer.Option(help="Protocol id (default: every protocol).")] = None
+                 ) -> None:
+    """Print what a protocol computes: version, digest, alignment, and each metric's definition and reduction."""
     from rich.table import Table
 
-    from a2bench.metrics import get_metric, get_protocol, metric_names
+    from a2bench.metrics import get_protocol, protocol_names
 
-    chosen = get_protocol(protocol)
-    table = Table("Metric", "Label", "Better", "Definition", title=f"{chosen.id} v{chosen.version}")
-    for name in metric_names(chosen.id):
-        metric = get_metric(chosen.id, name)
-        table.add_row(name, metric.label, "higher" if metric.higher_is_better else "lower", metric.description)
-    out.print(table)
+    for name in [protocol] if protocol else protocol_names():
+        chosen = get_protocol(name)
+        out.print(f"[bold]{chosen.id}[/] v{chosen.version} — {chosen.description}", highlight=False)
+        out.print(f"digest {chosen.digest()}", markup=False, highlight=False)
+        out.print(f"alignment: {chosen.alignment.describe()}", markup=False, highlight=False)
+        out.print(f"default metrics: {', '.join(chosen.defaults)}", markup=False, highlight=False)
+        table = Table("Metric", "Label", "Better", "Definition", "Reduction")
+        for row in chosen.describe():
+            table.add_row(*row)
+        out.print(table)
 
 
 @methods_app.command("list")

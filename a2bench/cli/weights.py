@@ -28,6 +28,18 @@ def _specs(names: list[str] | None) -> list[WeightSpec]:
     return [get_spec(name) for name in names] if names else list(WEIGHTS.values())
 
 
+def weights_users() -> dict[str, list[str]]:
+    """Which metric of which protocol uses each weights file, from the protocol declarations."""
+    from a2bench.metrics import PROTOCOLS
+
+    users: dict[str, list[str]] = {}
+    for protocol in PROTOCOLS.values():
+        for name in protocol.metric_names():
+            for weights in protocol.get_metric(name).weights_names():
+                users.setdefault(weights, []).append(f"{name} ({protocol.id})")
+    return users
+
+
 def _size(size: int | None) -> str:
     return f"{size / 2**20:,.1f} MiB" if size else "?"
 
@@ -58,6 +70,7 @@ def list_weights(directory: DirOption = None) -> None:
 
     folder = weights_folder(directory)
     pins, randoms = pinned(folder), uncalibrated_files(folder)
+    users = weights_users()
     table = Table("Name", "File", "Size", "sha256", "In folder", "Used by", title=f"Weights in {folder}")
     for spec in _specs(None):
         if spec.sha256:
@@ -70,7 +83,7 @@ def list_weights(directory: DirOption = None) -> None:
             expected = "pinned at first fetch"
         present = (folder / spec.filename).is_file()
         state = ("uncalibrated (random)" if spec.filename in randoms else "present") if present else "missing"
-        table.add_row(spec.name, spec.filename, _size(spec.size), expected, state, ", ".join(spec.used_by))
+        table.add_row(spec.name, spec.filename, _size(spec.size), expected, state, ", ".join(users.get(spec.name, [])))
     out.print(table)
 
 

@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +27,7 @@ from typing import Any
 import numpy as np
 
 import a2bench
+from a2bench.atomic import atomic_folder, atomic_write_json
 from a2bench.data.hashing import content_sha256, file_sha256
 from a2bench.data.poses.anchors import ANCHORS, anchor_pose
 from a2bench.data.poses.format import PoseSequence, load_poses, save_poses
@@ -206,7 +204,7 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _write_json(path: Path, document: dict[str, Any]) -> None:
-    path.write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic_write_json(path, document, indent=1, sort_keys=True)
 
 
 def _derive_case(suite: Suite, case: Case, setting: Setting, seed: int, tmp: Path,
@@ -283,9 +281,7 @@ def derive_suite(suite: Suite, setting: Setting, seed: int,
               "setting": setting.name, "seed": seed}
     if folder.exists():
         return _existing(folder, header)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{folder.name}-", dir=folder.parent))
-    try:
+    with atomic_folder(folder) as tmp:
         cases = []
         for case in suite.cases():
             cases.append(_derive_case(suite, case, setting, seed, tmp, header))
@@ -293,8 +289,4 @@ def derive_suite(suite: Suite, setting: Setting, seed: int,
                 on_case(case.id)
         fingerprint = _fingerprint(cases)
         _write_json(tmp / DERIVATION_FILE, {**header, "cases": cases, "fingerprint": fingerprint})
-        os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return Derivation(folder, len(cases), written=True, fingerprint=fingerprint)

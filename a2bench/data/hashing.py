@@ -46,6 +46,18 @@ def _image_pixels(path: Path) -> np.ndarray:
         raise DataError(f"cannot decode image ({exc})", path=path, fix="re-create the file") from None
 
 
+def decoded_content_sha256(frames: np.ndarray, image: bool = False) -> str:
+    """`content_sha256` of a frame folder (or, with `image`, of one image) from its already decoded uint8 RGB
+    pixels, (T, H, W, 3) or (H, W, 3): the same digest without decoding the files a second time."""
+    digest = hashlib.sha256()
+    if image:
+        _update_array(digest, "image", frames)
+    else:
+        for index, frame in enumerate(frames):
+            _update_array(digest, str(index), frame)
+    return digest.hexdigest()
+
+
 def content_sha256(path: Path) -> str:
     """sha256 of decoded content: image pixels (RGB), a frame folder's pixels in order, or npz arrays."""
     digest = hashlib.sha256()

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
+from a2bench.atomic import atomic_write_json
 from a2bench.data.suites import Suite, data_root, known_suites
 from a2bench.errors import DataError
 
@@ -75,14 +74,8 @@ def load_state(root: Path | str | None = None) -> dict[str, Verification]:
 
 def _write_state(path: Path, state: dict[str, Verification]) -> None:
     """Write the state file through a temporary file in the same folder and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     document = {"version": STATE_VERSION, "suites": {name: asdict(entry) for name, entry in sorted(state.items())}}
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        temporary.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    atomic_write_json(path, document, indent=1)
 
 
 def record_verification(suite: Suite, full: bool, problems: int) -> Verification:

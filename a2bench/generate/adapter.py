@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 import numpy as np
 
-from a2bench.errors import UnknownNameError
+from a2bench.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -36,31 +36,15 @@ class Adapter(ABC):
         """Return uint8 frames (T, H, W, 3), one per driving pose, at `request.output_size`."""
 
 
-_ADAPTERS: dict[str, type[Adapter]] = {}
-AdapterClass = TypeVar("AdapterClass", bound=type[Adapter])
-
-
-def register_adapter(cls: AdapterClass) -> AdapterClass:
-    """Class decorator adding an adapter to the registry under its `name`."""
-    if cls.name in _ADAPTERS:
-        raise ValueError(f"adapter {cls.name!r} is registered twice")
-    _ADAPTERS[cls.name] = cls
-    return cls
-
-
-def _load_builtin() -> None:
-    import a2bench.baselines  # noqa: F401  (registers the built-in baselines)
+ADAPTERS: Registry[type[Adapter]] = Registry("method", Adapter, builtins=("a2bench.baselines",),
+                                             group="a2bench.adapters")
+register_adapter = ADAPTERS.register
 
 
 def adapter_names() -> list[str]:
-    _load_builtin()
-    return list(_ADAPTERS)
+    return ADAPTERS.names()
 
 
 def get_adapter(name: str) -> Adapter:
     """An instance of the adapter registered as `name`."""
-    _load_builtin()
-    if name not in _ADAPTERS:
-        raise UnknownNameError(f"unknown method '{name}'", fix=f"use one of: {', '.join(_ADAPTERS)}")
-    return _ADAPTERS[name]()
-
+    return ADAPTERS.get(name)()

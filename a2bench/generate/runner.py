@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from a2bench.atomic import remove_leftovers
 from a2bench.data.poses.format import load_poses
 from a2bench.data.suites import Case
 from a2bench.errors import DataError
 from a2bench.generate.adapter import Adapter, GenerationRequest
-from a2bench.store import Store
 from a2bench.video.io import read_image, write_video
 
 
@@ -24,17 +24,19 @@ def build_request(case: Case, size: tuple[int, int], seed: int) -> GenerationReq
                              reference_pose=reference_pose, seed=seed)
 
 
-def run_method(adapter: Adapter, cases: Sequence[Case], size: tuple[int, int], out_dir: Path, store: Store,
-               run_id: int, seed: int = 0, on_case: Callable[[str], None] | None = None) -> dict[str, Path]:
-    """Generate every case not yet generated in this run; returns case id → video path."""
-    videos = {}
+def run_method(adapter: Adapter, cases: Sequence[Case], size: tuple[int, int], out_dir: Path, seed: int = 0,
+               on_case: Callable[[str], None] | None = None) -> Path:
+    """Generate every case whose video is not there yet into `out_dir/<method>/<case>`; returns that folder.
+
+    Videos are renamed into place only when complete, so a video that exists is a finished one, and the
+    temporary folders a killed run left behind are removed first.
+    """
+    folder = out_dir / adapter.name
+    remove_leftovers(folder)
     for case in cases:
-        path = store.video(run_id, adapter.name, case.id, seed)
-        if path is None or not path.exists():
-            frames = adapter.generate(build_request(case, size, seed))
-            path = write_video(out_dir / adapter.name / case.id, frames)
-            store.record_video(run_id, adapter.name, case.id, seed, path)
-        videos[case.id] = path
+        path = folder / case.id
+        if not path.exists():
+            write_video(path, adapter.generate(build_request(case, size, seed)))
         if on_case:
             on_case(case.id)
-    return videos
+    return folder

@@ -7,14 +7,14 @@ three channels and an alpha channel is dropped (documented behaviour, see docs i
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from a2bench.atomic import atomic_folder, atomic_write
 from a2bench.errors import VideoReadError
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif")
@@ -158,64 +158,53 @@ def read_image(path: Path | str) -> np.ndarray:
 
 def write_png(path: Path, image: np.ndarray) -> None:
     """Write one uint8 RGB image as PNG, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        Image.fromarray(image).save(tmp, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda stream: Image.fromarray(image).save(stream, format="PNG"))
 
 
-def _write_mp4(path: Path, frames: np.ndarray, fps: int) -> None:
+def _write_mp4(stream: IO[bytes], frames: np.ndarray, fps: int) -> None:
     import av
 
     height, width = frames.shape[1:3]
-    with av.open(str(path), mode="w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height = width - width % 2, height - height % 2
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": "16"}
+    with av.open(stream, mode="w", format="mp4") as container:
+        video = container.add_stream("libx264", rate=fps)
+        video.width, video.height = width - width % 2, height - height % 2
+        video.pix_fmt = "yuv420p"
+        video.options = {"crf": "16"}
         for frame in frames:
-            image = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame[: stream.height, : stream.width]),
+            image = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame[: video.height, : video.width]),
                                                format="rgb24")
-            container.mux(stream.encode(image))
-        container.mux(stream.encode())
+            container.mux(video.encode(image))
+        container.mux(video.encode())
+
+
+FRAME_NAME = re.compile(r"^\d{5}\.png$")
 
 
 def write_video(path: Path | str, frames: np.ndarray, fps: int = 8) -> Path:
-    """Write uint8 RGB frames as a folder of PNGs (no suffix) or an H.264 MP4 (`.mp4`), atomically."""
+    """Write uint8 RGB frames as a folder of PNGs (no suffix) or an H.264 MP4 (`.mp4`), atomically.
+
+    An existing frame folder is replaced only when it holds nothing but frames this function writes.
+    """
     path = Path(path)
     frames = np.asarray(frames)
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"expected uint8 frames (T, H, W, 3), got {frames.dtype} {frames.shape}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{path.name}-", dir=path.parent))
-    try:
-        if path.suffix.lower() == ".mp4":
-            target = tmp / path.name
-            _write_mp4(target, frames, fps)
-            os.replace(target, path)
-            tmp.rmdir()
-        else:
-            for index, frame in enumerate(frames):
-                Image.fromarray(frame).save(tmp / f"{index:05d}.png", format="PNG")
-            if path.exists():
-                _remove_frame_folder(path)
-            os.replace(tmp, path)
-    except BaseException:
-        _remove_frame_folder(tmp)
-        raise
+    if path.suffix.lower() == ".mp4":
+        return atomic_write(path, lambda stream: _write_mp4(stream, frames, fps))
+    with atomic_folder(path, replace=_remove_frame_folder) as staging:
+        for index, frame in enumerate(frames):
+            Image.fromarray(frame).save(staging / f"{index:05d}.png", format="PNG")
     return path
 
 
 def _remove_frame_folder(folder: Path) -> None:
-    """Delete a frame folder this module wrote (only its files, then the folder)."""
-    if not folder.exists():
-        return
-    for child in folder.iterdir():
+    """Delete a frame folder written by `write_video`; refuse one holding anything else."""
+    children = list(folder.iterdir())
+    foreign = [child.name for child in children if not (FRAME_NAME.match(child.name) and child.is_file())]
+    if foreign:
+        raise VideoReadError(f"exists and holds files a2bench did not write ({', '.join(sorted(foreign)[:3])})",
+                             path=folder, fix="move them away or choose another output folder")
+    for child in children:
         child.unlink()
     folder.rmdir()
 

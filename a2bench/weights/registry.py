@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from a2bench.errors import UnknownNameError
+from a2bench.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -16,42 +16,35 @@ class WeightSpec:
     filename: str
     url: str
     format: str
-    used_by: tuple[str, ...]
     license: str
     size: int | None = None
     sha256: str | None = None
     sha256_prefix: str | None = None
     package_file: tuple[str, str] | None = None  # (package, path inside it): copied from an installed wheel
 
-    @property
-    def hash_source(self) -> str:
-        """How the expected hash is known: published, prefix (torch-hub name) or pinned at first fetch."""
-        if self.sha256:
-            return "published"
-        return "prefix" if self.sha256_prefix else "pinned at first fetch"
-
 
 _TORCHVISION = "https://download.pytorch.org/models/"
 _LPIPS_LICENSE = "BSD-2-Clause (lpips package)"
 
-WEIGHTS: dict[str, WeightSpec] = {spec.name: spec for spec in (
+WEIGHTS: Registry[WeightSpec] = Registry("weights", WeightSpec, name_of=lambda spec: spec.name)
+for _spec in (
     WeightSpec(
         name="vgg16", filename="vgg16-397923af.pth", url=_TORCHVISION + "vgg16-397923af.pth",
-        format="torchvision VGG16 state_dict (features.N.*, classifier.N.*)", used_by=("lpips (animatex-paper)",),
+        format="torchvision VGG16 state_dict (features.N.*, classifier.N.*)",
         license="BSD-3-Clause (torchvision); ImageNet-trained", size=553433881, sha256_prefix="397923af"),
     WeightSpec(
         name="alexnet", filename="alexnet-owt-7be5be79.pth", url=_TORCHVISION + "alexnet-owt-7be5be79.pth",
-        format="torchvision AlexNet state_dict (features.N.*, classifier.N.*)", used_by=("lpips (a2bench-v1)",),
+        format="torchvision AlexNet state_dict (features.N.*, classifier.N.*)",
         license="BSD-3-Clause (torchvision); ImageNet-trained", size=244408911, sha256_prefix="7be5be79"),
     WeightSpec(
         name="lpips-vgg-lin", filename="lpips-v0.1-vgg.pth", url="package:lpips/weights/v0.1/vgg.pth",
-        format="lpips v0.1 linear layers state_dict (lin0..lin4.model.1.weight)", used_by=("lpips (animatex-paper)",),
+        format="lpips v0.1 linear layers state_dict (lin0..lin4.model.1.weight)",
         license=_LPIPS_LICENSE, size=7289,
         sha256="a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868",
         package_file=("lpips", "weights/v0.1/vgg.pth")),
     WeightSpec(
         name="lpips-alex-lin", filename="lpips-v0.1-alex.pth", url="package:lpips/weights/v0.1/alex.pth",
-        format="lpips v0.1 linear layers state_dict (lin0..lin4.model.1.weight)", used_by=("lpips (a2bench-v1)",),
+        format="lpips v0.1 linear layers state_dict (lin0..lin4.model.1.weight)",
         license=_LPIPS_LICENSE, size=6009,
         sha256="df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0",
         package_file=("lpips", "weights/v0.1/alex.pth")),
@@ -60,33 +53,31 @@ WEIGHTS: dict[str, WeightSpec] = {spec.name: spec for spec in (
         url="https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/"
             "pt_inception-2015-12-05-6726825d.pth",
         format="pytorch-fid FID Inception-v3 state_dict (torchvision Inception3 keys, fc 1008, no AuxLogits)",
-        used_by=("fid",), license="Apache-2.0 (TF inception-2015-12-05 graph, ported by pytorch-fid)",
+        license="Apache-2.0 (TF inception-2015-12-05 graph, ported by pytorch-fid)",
         sha256_prefix="6726825d"),
     WeightSpec(
         name="i3d-kinetics400", filename="i3d_pretrained_400.pt",
         url="https://github.com/songweige/TATS/raw/main/tats/fvd/i3d_pretrained_400.pt",
         format="InceptionI3d state_dict, piergiaj/TATS layout (TF-Hub i3d-kinetics-400 converted; bn.weight = 1)",
-        used_by=("fvd",), license="Apache-2.0 (DeepMind kinetics-i3d); converted by TATS (MIT)"),
+        license="Apache-2.0 (DeepMind kinetics-i3d); converted by TATS (MIT)"),
     WeightSpec(
         name="resnet3d50-kinetics", filename="resnet-50-kinetics.pth",
         url="https://github.com/yjh0410/YOWOF/releases/download/yowof-weight/resnet-50-kinetics.pth",
         format="kenshohara 3D-ResNets checkpoint {'arch': 'resnet-50', 'state_dict': 'module.'-prefixed, ...}; "
                "shortcut B",
-        used_by=("fid_vid",), license="MIT (kenshohara/3D-ResNets-PyTorch)"),
+        license="MIT (kenshohara/3D-ResNets-PyTorch)"),
     WeightSpec(
         name="clip-vit-b-32", filename="open_clip_pytorch_model.bin",
         url="https://huggingface.co/laion/CLIP-ViT-B-32-laion2B-s34B-b79K/resolve/main/open_clip_pytorch_model.bin",
         format="open_clip ViT-B-32 state_dict (pretrained tag laion2b_s34b_b79k)",
-        used_by=("clip_identity", "clip_temporal"), license="MIT (LAION)"),
-)}
+        license="MIT (LAION)"),
+):
+    WEIGHTS.register(_spec)
 
 
 def get_spec(name: str) -> WeightSpec:
     """The spec registered under `name`, with the known names in the error."""
-    try:
-        return WEIGHTS[name]
-    except KeyError:
-        raise UnknownNameError(f"unknown weights '{name}'", fix=f"use one of: {', '.join(WEIGHTS)}") from None
+    return WEIGHTS.get(name)
 
 
 def spec_for_file(filename: str) -> WeightSpec | None:

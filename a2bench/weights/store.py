@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from a2bench.atomic import atomic_write_json
 from a2bench.errors import A2BenchError, WeightsMissing
 from a2bench.weights.registry import WEIGHTS, WeightSpec, get_spec, spec_for_file
 
@@ -75,14 +76,6 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON through a temporary file and a rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
-
-
 def pinned(directory: Path) -> dict[str, dict[str, Any]]:
     """The lock file's entries by file name: {'name', 'sha256', 'size', 'source', 'pinned_at'}."""
     return _read_json(directory / LOCK_FILE).get("files", {})
@@ -93,7 +86,7 @@ def pin(directory: Path, spec: WeightSpec, sha256: str, size: int, source: str) 
     lock = _read_json(directory / LOCK_FILE) or {"version": 1, "files": {}}
     lock["files"][spec.filename] = {"name": spec.name, "sha256": sha256, "size": size, "source": source,
                                     "pinned_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    write_json_atomic(directory / LOCK_FILE, lock)
+    atomic_write_json(directory / LOCK_FILE, lock, sort_keys=True)
 
 
 def uncalibrated_files(directory: Path) -> dict[str, dict[str, Any]]:
@@ -108,7 +101,7 @@ def record_random_files(directory: Path, entries: dict[str, dict[str, Any]]) -> 
         "note": "random-initialised weights written by `a2bench weights init-random`: for testing only; "
                 "numbers computed with them are uncalibrated"}
     record["files"].update(entries)
-    write_json_atomic(directory / UNCALIBRATED_FILE, record)
+    atomic_write_json(directory / UNCALIBRATED_FILE, record, sort_keys=True)
 
 
 def forget_random_file(directory: Path, filename: str) -> None:
@@ -118,7 +111,7 @@ def forget_random_file(directory: Path, filename: str) -> None:
         return
     del record["files"][filename]
     if record["files"]:
-        write_json_atomic(directory / UNCALIBRATED_FILE, record)
+        atomic_write_json(directory / UNCALIBRATED_FILE, record, sort_keys=True)
     else:
         (directory / UNCALIBRATED_FILE).unlink()
 

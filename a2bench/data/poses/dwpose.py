@@ -244,9 +244,3 @@ class DWPose:
         stacked = {name: np.stack([r[name] for r in results]).astype(np.float32) for name in results[0]}
         return PoseSequence(body=stacked.pop("body"), image_size=frames.shape[1:3], extra=stacked)
 
-
-def extract_poses(video: Path | str, weights: Path | str | None = None) -> PoseSequence:
-    """DWPose keypoints of every frame of a video file or frame folder."""
-    from a2bench.video.io import read_video
-
-    return DWPose.from_weights(weights).sequence(read_video(video))

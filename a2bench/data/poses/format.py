@@ -10,14 +10,13 @@ same conventions. The full description is docs/poses.md.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from a2bench.atomic import atomic_write
 from a2bench.errors import DataError
 
 COCO18 = (
@@ -70,15 +69,7 @@ def save_poses(path: Path | str, poses: PoseSequence) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {"body": poses.body, "image_size": np.asarray(poses.image_size, dtype=np.int64)}
     arrays.update({name: np.asarray(value, dtype=np.float32) for name, value in poses.extra.items()})
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
-    os.close(fd)
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda stream: np.savez(stream, **arrays))
 
 
 def load_poses(path: Path | str) -> PoseSequence:

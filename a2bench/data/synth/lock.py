@@ -9,6 +9,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from a2bench.atomic import atomic_write
 from a2bench.data.hashing import content_sha256
 from a2bench.data.manifest import CaseEntry, FileEntry, Manifest, ProtocolDefaults, Source, dump_manifest
 from a2bench.data.synth.suite import CASE_FILES, GENERATOR_VERSION, SYNTH_CONFIGS, SynthConfig, generate_suite
@@ -56,7 +57,7 @@ def main() -> None:
         generate_suite(config, Path(tmp))
         manifest = build_manifest(config, Path(tmp))
     target = args.out / f"{config.name}.json"
-    target.write_text(dump_manifest(manifest), encoding="utf-8")
+    atomic_write(target, dump_manifest(manifest))
     print(f"wrote {target} (fingerprint {manifest.fingerprint()})")
 
 

@@ -1,0 +1,259 @@
+"""The one evaluation service behind `evaluate`, `demo`, `run` and `report`: score methods into a run directory
+(SQLite store + feature cache), export its results and render its reports.
+
+A run directory holds one run, identified by its protocol (id, version, digest), suite fingerprint and
+setting, metrics, device type, execution mode and weights sha256s. Scoring another method into it adds a
+row to its leaderboard; a call whose identity differs is refused with the differences, so numbers computed
+differently are never mixed. A killed call resumes: a case scored from the same decoded videos keeps its
+stored values, and features come back from the content-addressed cache.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from a2bench import __version__
+from a2bench.atomic import atomic_write
+from a2bench.data.settings import SuiteSetting
+from a2bench.errors import A2BenchError
+from a2bench.metrics.base import MetricContext
+from a2bench.metrics.bootstrap import DEFAULT_SEED, DISTRIBUTION_RESAMPLES
+from a2bench.metrics.cache import FeatureCache
+from a2bench.metrics.registry import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
+from a2bench.names import check_name
+from a2bench.pairs import VideoPair, files_fingerprint
+from a2bench.provenance import collect, now
+from a2bench.results import RESULTS_FILE, protocol_record, results_document, write_json
+from a2bench.scoring import CaseScore, DecodedCase, MethodOutcome, Scorer, score_pairs
+from a2bench.store import STORE_FILE, Store
+from a2bench.writable import require_writable_folder
+
+HTML_FILE = "leaderboard.html"
+MARKDOWN_FILE = "leaderboard.md"
+
+
+class RunMismatch(A2BenchError):
+    """A call that would mix numbers computed differently into one run directory."""
+
+
+@dataclass(frozen=True)
+class ScoringOptions:
+    """How to score: what a user sets on the command line (defaults as there)."""
+
+    protocol: str = DEFAULT_PROTOCOL
+    metrics: Sequence[str] | None = None
+    device: str = "auto"
+    batch_size: int = 16
+    workers: int = 0
+    weights_dir: Path | None = None
+    fast: bool = False
+    cache_dir: Path | None = None
+    use_cache: bool = True
+    seed: int = DEFAULT_SEED
+    bootstrap_resamples: int = DISTRIBUTION_RESAMPLES
+
+    def context(self) -> MetricContext:
+        return MetricContext(device=self.device, batch_size=self.batch_size, workers=self.workers,
+                             weights_dir=self.weights_dir, fast=self.fast, cache_dir=self.cache_dir)
+
+
+@dataclass
+class Target:
+    """What predictions are scored against: a suite under a setting, or folders (suite None)."""
+
+    setting: SuiteSetting | None = None
+    verified: bool = True
+    files_fingerprint: str | None = None
+
+    def suite_block(self) -> dict[str, Any] | None:
+        """The results document's `suite` entry (None for folders)."""
+        if self.setting is None:
+            return None
+        identity = self.setting.identity()
+        block: dict[str, Any] = {"id": identity["suite"], "fingerprint": identity["fingerprint"],
+                                 "setting": identity["setting"], "verified": self.verified}
+        if identity["derivation"]:
+            block.update(derivation=identity["derivation"], derivation_seed=identity["derivation_seed"])
+        if not self.verified:
+            block.update(fingerprint=self.files_fingerprint, manifest_fingerprint=identity["fingerprint"])
+        return block
+
+
+def run_identity(scorer: Scorer, target: Target) -> dict[str, Any]:
+    """Everything that must agree between calls scoring into one run directory."""
+    from a2bench.metrics.runtime import device_type
+
+    protocol = scorer.protocol
+    uses_networks = any(metric.weights_names() for metric in scorer.metrics)
+    return {"protocol": protocol.id, "protocol_version": protocol.version, "protocol_digest": protocol.digest(),
+            "suite": target.suite_block(), "ground_truth": target.files_fingerprint if target.setting is None else None,
+            "metrics": [m.name for m in scorer.metrics],
+            "device_type": device_type(scorer.context) if uses_networks else "cpu", "mode": scorer.context.mode,
+            "weights": scorer.weights}
+
+
+IDENTITY_WORDS = {"protocol": "protocol", "protocol_version": "protocol version", "protocol_digest": "protocol digest",
+                  "suite": "suite, fingerprint or setting", "ground_truth": "ground-truth files", "metrics": "metrics",
+                  "device_type": "device type", "mode": "execution mode (exact or --fast)"}
+
+
+def merge_identity(stored: Mapping[str, Any], new: Mapping[str, Any], run_dir: Path) -> dict[str, Any]:
+    """The run's identity with this call's weights added; RunMismatch naming each difference otherwise.
+
+    Weights used by both must have the same sha256; weights only this call uses (a metric skipped earlier for
+    want of them) are added.
+    """
+    differences = [f"{IDENTITY_WORDS[key]}: {_short(stored.get(key))} vs {_short(new.get(key))}"
+                   for key in IDENTITY_WORDS if stored.get(key) != new.get(key)]
+    weights = dict(stored.get("weights", {}))
+    for name, sha256 in new.get("weights", {}).items():
+        if weights.get(name, sha256) != sha256:
+            differences.append(f"weights {name}: {weights[name][:12]}… vs {sha256[:12]}…")
+        weights[name] = sha256
+    if differences:
+        raise RunMismatch(f"this run directory was scored differently ({'; '.join(differences)}); nothing was "
+                          "scored", path=run_dir, fix="score into another --out, or repeat the run's own options")
+    return {**stored, "weights": weights}
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_short(v)}" for k, v in value.items() if v is not None)
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    text = str(value)
+    return text[:12] + "…" if len(text) == 64 else text
+
+
+@dataclass
+class Evaluation:
+    """A prepared scoring session: options checked, scorer built, run directory ready."""
+
+    run_dir: Path
+    scorer: Scorer
+    target: Target
+    identity: dict[str, Any]
+    seeds: dict[str, int]
+    run_id: int = 0
+
+    def score(self, method: str, pairs: Sequence[VideoPair], on_case: Callable[[str], None] | None = None,
+              seed: int = 0, provenance: Mapping[str, Any] | None = None) -> None:
+        """Score one method's pairs into the run; each case is committed as soon as it is scored."""
+        check_name(method, "method name")
+        with Store(self.run_dir / STORE_FILE) as store:
+            self._open(store, method, provenance)
+
+            def known(decoded: DecodedCase) -> Mapping[str, tuple[float, int]]:
+                return store.known_values(self.run_id, method, decoded.pair.case_id, _digests(decoded), seed)
+
+            digests: dict[str, dict[str, str | None]] = {}
+
+            def record(score: CaseScore) -> None:
+                store.record_case(self.run_id, method, score, digests[score.case_id], seed)
+                if on_case:
+                    on_case(score.case_id)
+
+            def remember(decoded: DecodedCase) -> Mapping[str, tuple[float, int]]:
+                digests[decoded.pair.case_id] = _digests(decoded)
+                return known(decoded)
+
+            outcome = score_pairs(pairs, self.scorer, on_case=record, workers=self.scorer.context.workers,
+                                  known=remember)
+            store.record_set_values(self.run_id, method, outcome.distribution, outcome.skipped, seed)
+            for case_id, case_digests in digests.items():
+                store.record_features(self.run_id, method, case_id, [
+                    (metric.name, metric.extractor().key, case_digests["pred"], case_digests["gt"])
+                    for metric in self.scorer.distribution_metrics], seed)
+
+    def _open(self, store: Store, method: str, provenance: Mapping[str, Any] | None) -> None:
+        record = protocol_record(self.scorer.protocol, self.scorer.metrics)
+        base = collect({"bootstrap": self.scorer.seed, **self.seeds},
+                       {"bootstrap_resamples": self.scorer.bootstrap_resamples, **self.scorer.context.provenance()})
+        self.run_id = store.open_run(self.identity, record, base,
+                                     lambda stored, new: merge_identity(stored, new, self.run_dir))
+        store.note_method(self.run_id, method, {"scored_at": now(), "a2bench": __version__, **(provenance or {})})
+
+
+def _digests(decoded: DecodedCase) -> dict[str, str | None]:
+    return {"pred": decoded.pred_digest, "gt": decoded.gt_digest, "reference": decoded.reference_digest}
+
+
+def prepare(run_dir: Path, options: ScoringOptions, target: Target, pairs: Sequence[VideoPair],
+            seeds: Mapping[str, int] | None = None) -> Evaluation:
+    """Check every option and the output folder, build the scorer: all before a single video is scored.
+    `seeds` are recorded beside the bootstrap seed (e.g. the generation seed of `run`)."""
+    from a2bench.metrics.runtime import check_device
+
+    require_writable_folder(run_dir, "--out")
+    check_device(options.device)
+    protocol = get_protocol(options.protocol)
+    metrics = protocol.resolve(options.metrics)
+    cache = None
+    if options.use_cache:
+        cache = FeatureCache(options.cache_dir)
+        cache.check_usable()
+        if options.cache_dir is not None:
+            require_writable_folder(options.cache_dir, "--cache-dir")
+    if target.setting is None or not target.verified:
+        target.files_fingerprint = files_fingerprint(pairs, "folders" if target.setting is None else "unverified")
+    scorer = Scorer(protocol, metrics, options.context(), cache=cache, seed=options.seed,
+                    bootstrap_resamples=options.bootstrap_resamples)
+    return Evaluation(run_dir, scorer, target, run_identity(scorer, target), dict(seeds or {}))
+
+
+def export_results(run_dir: Path) -> dict[str, Any]:
+    """The results document of a run directory, as it was scored (its stored protocol version and digest)."""
+    with Store(run_dir / STORE_FILE, create=False) as store:
+        run_id = store.run_id()
+        if run_id is None:
+            raise A2BenchError("the run database holds no run", path=store.path, fix="score into it first")
+        run = store.run(run_id)
+        methods = {}
+        for method, seed in store.methods(run_id):
+            distribution, skipped = store.set_values(run_id, method, seed)
+            methods[method] = MethodOutcome(store.case_scores(run_id, method, seed), distribution, skipped)
+    identity = run["identity"]
+    provenance = {**run["provenance"], "run_created_at": run["created_at"]}
+    run_block = {"device_type": identity["device_type"], "mode": identity["mode"], "weights": identity["weights"]}
+    return results_document(run["protocol"], identity["suite"], run_block, provenance, methods,
+                            seed=provenance.get("seeds", {}).get("bootstrap", DEFAULT_SEED))
+
+
+def protocol_drift(results: Mapping[str, Any]) -> str | None:
+    """A sentence when the installed a2bench defines the run's protocol differently from how it was scored."""
+    scored = results["protocol"]
+    if scored["id"] not in PROTOCOLS:
+        return (f"this run was scored under {scored['id']} v{scored['version']}, which the installed a2bench does "
+                "not define; its numbers are exported as scored")
+    current = get_protocol(scored["id"])
+    if (current.version, current.digest()) == (scored["version"], scored.get("digest")):
+        return None
+    return (f"this run was scored under {scored['id']} v{scored['version']} (digest {str(scored.get('digest'))[:12]}…);"
+            f" the installed a2bench defines v{current.version} (digest {current.digest()[:12]}…); numbers are "
+            "exported as scored, under the version and digest they were computed with")
+
+
+def write_reports(results: Mapping[str, Any], out_dir: Path) -> tuple[Path, Path, Path]:
+    """Write results.json, leaderboard.html and leaderboard.md into `out_dir` (atomically)."""
+    from a2bench.reports.html import render_html
+    from a2bench.reports.markdown import render_markdown
+
+    json_path = write_json(out_dir / RESULTS_FILE, results)
+    html_path = atomic_write(out_dir / HTML_FILE, render_html(results))
+    md_path = atomic_write(out_dir / MARKDOWN_FILE, render_markdown(results))
+    return json_path, html_path, md_path
+
+
+@contextmanager
+def run_folder(run_dir: Path | None) -> Iterator[Path]:
+    """`run_dir`, or a temporary run directory (deleted afterwards) for calls that only print or write --json."""
+    if run_dir is not None:
+        yield run_dir
+        return
+    with tempfile.TemporaryDirectory(prefix="a2bench-run-") as temporary:
+        yield Path(temporary)
