@@ -12,6 +12,7 @@ from a2bench.data.suites import open_suite
 from a2bench.evaluation import ScoringOptions, Target, export_results, prepare, write_reports
 from a2bench.generate.adapter import get_adapter
 from a2bench.generate.runner import run_method
+from a2bench.metrics.registry import DEFAULT_PROTOCOL, get_protocol
 from a2bench.pairs import match_suite
 from a2bench.progress import progress_bar
 
@@ -31,7 +32,11 @@ class DemoOutcome:
 
 
 def run_demo(out_dir: Path, root: Path | None = None, quiet: bool = False) -> DemoOutcome:
-    """Prepare the suite, generate and score every demo method (resuming earlier work), render reports."""
+    """Prepare the suite, generate and score every demo method (resuming earlier work), render reports.
+
+    Every metric of the default protocol is requested: those whose weights are not installed are listed as
+    skipped with the command that fetches them, rather than silently left out.
+    """
     suite = open_suite(DEMO_SUITE, root)
     cases = suite.cases()
     with progress_bar(f"Preparing {suite.name}", len(cases), quiet) as advance:
@@ -43,7 +48,8 @@ def run_demo(out_dir: Path, root: Path | None = None, quiet: bool = False) -> De
             videos = run_method(get_adapter(method), cases, size, out_dir / "videos", GENERATION_SEED,
                                 on_case=advance)
         pairs = match_suite(videos, target.setting)  # type: ignore[arg-type]
-        evaluation = prepare(out_dir, ScoringOptions(device="cpu"), target, pairs, {"generation": GENERATION_SEED})
+        options = ScoringOptions(device="cpu", metrics=get_protocol(DEFAULT_PROTOCOL).metric_names())
+        evaluation = prepare(out_dir, options, target, pairs, {"generation": GENERATION_SEED})
         with progress_bar(f"Scoring {method}", len(pairs), quiet) as advance:
             evaluation.score(method, pairs, on_case=advance)
     results = export_results(out_dir)

@@ -9,10 +9,12 @@ from pathlib import Path
 
 
 def run_cli(*args: str | Path, data_root: Path | None = None, cwd: Path | None = None,
-            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+            timeout: float = 600, weights: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200"}
     if data_root is not None:
         env["A2BENCH_DATA"] = str(data_root)
+    if weights is not None:
+        env["A2BENCH_WEIGHTS"] = str(weights)
     return subprocess.run([sys.executable, "-m", "a2bench", *map(str, args)], capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=timeout, check=False)
 
