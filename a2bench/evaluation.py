@@ -70,6 +70,15 @@ class Target:
     verified: bool = True
     files_fingerprint: str | None = None
 
+    def case_info(self, pairs: Sequence[VideoPair]) -> dict[str, dict[str, Any]]:
+        """Per case: its tags and the absolute paths of its ground truth, reference and skeleton (for reports)."""
+        if self.setting is None:
+            return {pair.case_id: {"tags": {}, "files": {role: str(path.resolve()) for role, path in (
+                ("ground_truth", pair.gt), ("reference", pair.reference)) if path is not None}} for pair in pairs}
+        roles = ("ground_truth", "reference", "skeleton")
+        return {case.id: {"tags": dict(case.tags), "files": {role: str(case.files[role].resolve()) for role in roles
+                                                              if role in case.files}} for case in self.setting.cases}
+
     def suite_block(self) -> dict[str, Any] | None:
         """The results document's `suite` entry (None for folders)."""
         if self.setting is None:
@@ -147,6 +156,8 @@ class Evaluation:
         check_name(method, "method name")
         with Store(self.run_dir / STORE_FILE) as store:
             self._open(store, method, provenance)
+            store.record_run_cases(self.run_id, self.target.case_info(pairs))
+            paths = {pair.case_id: pair.pred.resolve() for pair in pairs}
 
             def known(decoded: DecodedCase) -> Mapping[str, tuple[float, int]]:
                 return store.known_values(self.run_id, method, decoded.pair.case_id, _digests(decoded), seed)
@@ -154,7 +165,7 @@ class Evaluation:
             digests: dict[str, dict[str, str | None]] = {}
 
             def record(score: CaseScore) -> None:
-                store.record_case(self.run_id, method, score, digests[score.case_id], seed)
+                store.record_case(self.run_id, method, score, digests[score.case_id], seed, paths[score.case_id])
                 if on_case:
                     on_case(score.case_id)
 
@@ -213,15 +224,21 @@ def export_results(run_dir: Path) -> dict[str, Any]:
         if run_id is None:
             raise A2BenchError("the run database holds no run", path=store.path, fix="score into it first")
         run = store.run(run_id)
-        methods = {}
+        methods, videos = {}, {}
         for method, seed in store.methods(run_id):
             distribution, skipped = store.set_values(run_id, method, seed)
             methods[method] = MethodOutcome(store.case_scores(run_id, method, seed), distribution, skipped)
+            videos[method] = store.videos(run_id, method, seed)
+        cases = store.run_cases(run_id)
     identity = run["identity"]
     provenance = {**run["provenance"], "run_created_at": run["created_at"]}
     run_block = {"device_type": identity["device_type"], "mode": identity["mode"], "weights": identity["weights"]}
-    return results_document(run["protocol"], identity["suite"], run_block, provenance, methods,
-                            seed=provenance.get("seeds", {}).get("bootstrap", DEFAULT_SEED))
+    document = results_document(run["protocol"], identity["suite"], run_block, provenance, methods,
+                                seed=provenance.get("seeds", {}).get("bootstrap", DEFAULT_SEED))
+    document["cases"] = cases
+    for method, paths in videos.items():
+        document["methods"][method]["videos"] = paths
+    return document
 
 
 def protocol_drift(results: Mapping[str, Any]) -> str | None:

@@ -4,7 +4,8 @@ Shape (format 2): {"format": 2, "protocol": {"id", "version", "digest"}, "suite"
 "setting", "verified", ...} | null, "run": {"device", "mode", "weights": {NAME: sha256}}, "provenance": {...},
 "metric_info": {METRIC: {"label", "higher_is_better", "description", "reduction"}}, "methods": {NAME:
 {"metrics": {METRIC: {"value", "ci95": [lo, hi] | null, "n"}}, "per_case": {CASE: {METRIC: value}},
-"notes": {CASE: [warning, ...]}}}}. `n` counts cases (videos). A case metric's value is reduced as its stored
+"notes": {CASE: [warning, ...]}, "videos": {CASE: path}}}, "cases": {CASE: {"tags": {...}, "files": {ROLE: path}}}}.
+`n` counts cases (videos). A case metric's value is reduced as its stored
 declaration says (`reduction.over`: mean over all items of all cases, or mean of case means); a metric that
 could not run has value null and a "skipped" reason. Everything is built from what the run stored, never from
 the installed code's protocol, so an old run is exported with the version and digest it was scored under.

@@ -2,7 +2,8 @@
 
 A run directory holds one run: its identity (protocol id, version, digest and declaration, suite fingerprint
 and setting, metrics, device type, execution mode, weights sha256s) and provenance, then per method and seed
-the scored cases (with the digests of the decoded videos), per-case metric values with their item counts,
+the scored cases (with the digests of the decoded videos and the prediction's path), the suite's cases
+(tags, and the paths of their ground truth, reference and skeleton), per-case metric values with their item counts,
 set values (distribution metrics and skipped metrics), the feature blocks distribution metrics used, and the
 videos generated. Each case lands in one transaction, so a killed run resumes with nothing lost and nothing
 counted twice.
@@ -48,7 +49,15 @@ CREATE TABLE IF NOT EXISTS cases (
     gt_digest TEXT,
     reference_digest TEXT,
     notes TEXT NOT NULL DEFAULT '[]',
+    pred_path TEXT,
     PRIMARY KEY (run_id, method, seed, case_id)
+);
+CREATE TABLE IF NOT EXISTS run_cases (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    case_id TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    files TEXT NOT NULL,
+    PRIMARY KEY (run_id, case_id)
 );
 CREATE TABLE IF NOT EXISTS metric_values (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -181,13 +190,26 @@ class Store:
 
     # ---------------------------------------------------------------- scored cases
 
+    def record_run_cases(self, run_id: int, cases: Mapping[str, Mapping[str, Any]]) -> None:
+        """The run's cases: their tags and the paths of their files by role ({case: {"tags", "files"}})."""
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO run_cases VALUES (?, ?, ?, ?)",
+                                [(run_id, case_id, json.dumps(info.get("tags", {})), json.dumps(info.get("files", {})))
+                                 for case_id, info in cases.items()])
+
+    def run_cases(self, run_id: int) -> dict[str, dict[str, Any]]:
+        return {case_id: {"tags": json.loads(tags), "files": json.loads(files)} for case_id, tags, files in
+                self.db.execute("SELECT case_id, tags, files FROM run_cases WHERE run_id=? ORDER BY case_id",
+                                (run_id,))}
+
     def record_case(self, run_id: int, method: str, score: CaseScore, digests: Mapping[str, str | None],
-                    seed: int = 0) -> None:
+                    seed: int = 0, pred_path: Path | None = None) -> None:
         """Store a case's frame count, digests, notes and every metric value in one transaction."""
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.db.execute("INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             (run_id, method, seed, score.case_id, score.frames, digests.get("pred"),
-                             digests.get("gt"), digests.get("reference"), json.dumps(score.notes)))
+                             digests.get("gt"), digests.get("reference"), json.dumps(score.notes),
+                             str(pred_path) if pred_path else None))
             self.db.execute("DELETE FROM metric_values WHERE run_id=? AND method=? AND seed=? AND case_id=?",
                             (run_id, method, seed, score.case_id))
             self.db.executemany("INSERT INTO metric_values VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -246,6 +268,12 @@ class Store:
         rows = self.db.execute("SELECT method, seed FROM cases WHERE run_id=? GROUP BY method, seed "
                                "ORDER BY min(rowid)", (run_id,))
         return [(row[0], int(row[1])) for row in rows]
+
+    def videos(self, run_id: int, method: str, seed: int = 0) -> dict[str, str]:
+        """The prediction each scored case of a method was scored from, by case id."""
+        return {case_id: path for case_id, path in self.db.execute(
+            "SELECT case_id, pred_path FROM cases WHERE run_id=? AND method=? AND seed=? AND pred_path IS NOT NULL "
+            "ORDER BY case_id", (run_id, method, seed))}
 
     def case_scores(self, run_id: int, method: str, seed: int = 0) -> list[CaseScore]:
         """Every scored case of a method, with its metric values, item counts and notes."""
