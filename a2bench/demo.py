@@ -48,7 +48,7 @@ def run_demo(out_dir: Path, root: Path | None = None, quiet: bool = False) -> De
             videos = run_method(get_adapter(method), cases, size, out_dir / "videos", GENERATION_SEED,
                                 on_case=advance)
         pairs = match_suite(videos, target.setting)  # type: ignore[arg-type]
-        options = ScoringOptions(device="cpu", metrics=get_protocol(DEFAULT_PROTOCOL).metric_names())
+        options = ScoringOptions(device="cpu", metrics=get_protocol(DEFAULT_PROTOCOL).metric_names(), workers=0)
         evaluation = prepare(out_dir, options, target, pairs, {"generation": GENERATION_SEED})
         with progress_bar(f"Scoring {method}", len(pairs), quiet) as advance:
             evaluation.score(method, pairs, on_case=advance)

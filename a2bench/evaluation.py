@@ -19,6 +19,7 @@ from typing import Any
 
 from a2bench import __version__
 from a2bench.atomic import atomic_write
+from a2bench.casework import default_workers
 from a2bench.data.settings import SuiteSetting
 from a2bench.errors import A2BenchError
 from a2bench.metrics.base import MetricContext
@@ -29,7 +30,7 @@ from a2bench.names import check_name
 from a2bench.pairs import VideoPair, files_fingerprint
 from a2bench.provenance import collect, now
 from a2bench.results import RESULTS_FILE, protocol_record, results_document, write_json
-from a2bench.scoring import CaseScore, DecodedCase, MethodOutcome, Scorer, score_pairs
+from a2bench.scoring import CaseScore, MethodOutcome, Scorer, score_pairs
 from a2bench.store import STORE_FILE, Store
 from a2bench.writable import require_writable_folder
 
@@ -49,7 +50,7 @@ class ScoringOptions:
     metrics: Sequence[str] | None = None
     device: str = "auto"
     batch_size: int = 16
-    workers: int = 0
+    workers: int | None = None  # host worker processes; None: default_workers()
     weights_dir: Path | None = None
     fast: bool = False
     cache_dir: Path | None = None
@@ -58,7 +59,8 @@ class ScoringOptions:
     bootstrap_resamples: int = DISTRIBUTION_RESAMPLES
 
     def context(self) -> MetricContext:
-        return MetricContext(device=self.device, batch_size=self.batch_size, workers=self.workers,
+        workers = default_workers() if self.workers is None else self.workers
+        return MetricContext(device=self.device, batch_size=self.batch_size, workers=workers,
                              weights_dir=self.weights_dir, fast=self.fast, cache_dir=self.cache_dir)
 
 
@@ -159,26 +161,20 @@ class Evaluation:
             store.record_run_cases(self.run_id, self.target.case_info(pairs))
             paths = {pair.case_id: pair.pred.resolve() for pair in pairs}
 
-            def known(decoded: DecodedCase) -> Mapping[str, tuple[float, int]]:
-                return store.known_values(self.run_id, method, decoded.pair.case_id, _digests(decoded), seed)
-
-            digests: dict[str, dict[str, str | None]] = {}
+            def known(case_id: str) -> Mapping[str, Any] | None:
+                return store.stored_case(self.run_id, method, case_id, seed)
 
             def record(score: CaseScore) -> None:
-                store.record_case(self.run_id, method, score, digests[score.case_id], seed, paths[score.case_id])
+                store.record_case(self.run_id, method, score, score.digests, seed, paths[score.case_id])
                 if on_case:
                     on_case(score.case_id)
 
-            def remember(decoded: DecodedCase) -> Mapping[str, tuple[float, int]]:
-                digests[decoded.pair.case_id] = _digests(decoded)
-                return known(decoded)
-
             outcome = score_pairs(pairs, self.scorer, on_case=record, workers=self.scorer.context.workers,
-                                  known=remember)
+                                  known=known)
             store.record_set_values(self.run_id, method, outcome.distribution, outcome.skipped, seed)
-            for case_id, case_digests in digests.items():
-                store.record_features(self.run_id, method, case_id, [
-                    (metric.name, metric.extractor().key, case_digests["pred"], case_digests["gt"])
+            for case in outcome.cases:
+                store.record_features(self.run_id, method, case.case_id, [
+                    (metric.name, metric.extractor().key, case.digests["pred"], case.digests["gt"])
                     for metric in self.scorer.distribution_metrics], seed)
 
     def _open(self, store: Store, method: str, provenance: Mapping[str, Any] | None) -> None:
@@ -188,10 +184,6 @@ class Evaluation:
         self.run_id = store.open_run(self.identity, record, base,
                                      lambda stored, new: merge_identity(stored, new, self.run_dir))
         store.note_method(self.run_id, method, {"scored_at": now(), "a2bench": __version__, **(provenance or {})})
-
-
-def _digests(decoded: DecodedCase) -> dict[str, str | None]:
-    return {"pred": decoded.pred_digest, "gt": decoded.gt_digest, "reference": decoded.reference_digest}
 
 
 def prepare(run_dir: Path, options: ScoringOptions, target: Target, pairs: Sequence[VideoPair],

@@ -9,13 +9,11 @@ fingerprint. `--unverified` scores such files anyway and fingerprints the run fr
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from a2bench.data.hashing import decoded_content_sha256, file_sha256
+from a2bench.data.hashing import file_sha256
 from a2bench.data.settings import Expected, SuiteSetting
 from a2bench.data.suites import require_verified, restore_hint
 from a2bench.errors import DataError, MatchError
@@ -30,14 +28,16 @@ class ExpectedFiles:
     reference: Expected | None
     restore: str
 
-    def check(self, pair: VideoPair, gt: np.ndarray, reference: np.ndarray | None) -> None:
-        """DataError naming the file when the decoded ground truth or reference differs from the manifest."""
-        checks = [(pair.gt, gt, self.ground_truth, False)]
-        if self.reference is not None and reference is not None and pair.reference is not None:
-            checks.append((pair.reference, reference, self.reference, True))
-        for path, decoded, expected, image in checks:
-            actual = (decoded_content_sha256(decoded, image=image) if expected.hash == "content"
-                      else file_sha256(path))
+    def check(self, pair: VideoPair, digests: Mapping[str, str | None]) -> None:
+        """DataError naming the file when the decoded ground truth or reference differs from the manifest.
+
+        `digests` are the decoded-content digests computed once per video (a2bench.metrics.cache.frames_digest);
+        files whose manifest pins their bytes are hashed as bytes."""
+        checks = [(pair.gt, digests.get("gt"), self.ground_truth)]
+        if self.reference is not None and pair.reference is not None:
+            checks.append((pair.reference, digests.get("reference"), self.reference))
+        for path, decoded, expected in checks:
+            actual = decoded if expected.hash == "content" else file_sha256(path)
             if actual != expected.sha256:
                 raise DataError("differs from the suite's manifest (altered or replaced); it was not scored",
                                 path=path, fix=f"{self.restore}, or pass --unverified to score it anyway under an "

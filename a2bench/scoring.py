@@ -1,25 +1,24 @@
-"""Score predicted videos against ground truth: decode each video once and feed every metric.
+"""Score predicted videos against ground truth: each video decoded and hashed once, feeding every metric.
 
-Case and frame metrics give per-case values (each with its item count, reduced as the metric declares);
-distribution metrics (FID, FID-VID, FVD) collect one feature block per video from extractors shared by every
-metric that declares the same one, and are computed over the whole set at the end. Metrics whose weights
-are missing are skipped with the reason, never scored as zero.
+A case is scored in two stages. Its host side (a2bench.casework: decode, hash, manifest check, alignment, pixel
+metrics, the CPU part of each network's input pipeline) runs in worker processes ahead of the main process,
+which runs the networks: LPIPS and CLIP per case, and the extractors of distribution metrics (FID, FID-VID,
+FVD), whose per-video feature blocks are reduced over the whole set at the end. Metrics whose weights are
+missing are skipped with the reason, never scored as zero.
 """
 
 from __future__ import annotations
 
 import time
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from a2bench.errors import MatchError
+from a2bench.casework import CasePlan, HostedCase, HostInput, HostPool, host_case
 from a2bench.metrics.base import (
     CaseFrames,
     CaseMetric,
@@ -27,19 +26,20 @@ from a2bench.metrics.base import (
     DistributionMetric,
     ExtractorSpec,
     FeatureExtractor,
+    FrameMetric,
     Metric,
     MetricContext,
     MissingInput,
     WeightsMissing,
 )
 from a2bench.metrics.bootstrap import DEFAULT_SEED, DISTRIBUTION_RESAMPLES, distribution_ci
-from a2bench.metrics.cache import FeatureCache, frames_digest
+from a2bench.metrics.cache import FeatureCache
 from a2bench.metrics.protocol import Protocol
 from a2bench.pairs import VideoPair
-from a2bench.video.io import read_image, read_video
 
-__all__ = ["CaseScore", "DecodedCase", "FeatureBlocks", "MethodOutcome", "Scorer", "VideoPair", "decoded_pairs",
-           "score_pairs"]
+__all__ = ["CaseScore", "FeatureBlocks", "MethodOutcome", "Scorer", "VideoPair", "score_pairs"]
+
+Known = Callable[[str], Mapping[str, Any] | None]
 
 
 @dataclass
@@ -51,6 +51,7 @@ class CaseScore:
     values: dict[str, float] = field(default_factory=dict)
     items: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    digests: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -65,19 +66,6 @@ class FeatureBlocks:
             self.pred.setdefault(key, []).append(rows)
         for key, rows in gt.items():
             self.gt.setdefault(key, []).append(rows)
-
-
-@dataclass(frozen=True)
-class DecodedCase:
-    """A pair decoded once, with the digest of each decoded video (feature-cache keys, resume checks)."""
-
-    pair: VideoPair
-    pred: np.ndarray
-    gt: np.ndarray
-    reference: np.ndarray | None
-    pred_digest: str
-    gt_digest: str
-    reference_digest: str | None
 
 
 class Scorer:
@@ -128,12 +116,16 @@ class Scorer:
         return prepared
 
     def _record_weights(self) -> None:
-        """Each weights file's sha256 (hashed once, at prepare) and whether it is random-initialised."""
-        recorded = {}
+        """Each weights file's sha256 (hashed once, at prepare), whether it is random-initialised, and how the
+        networks ran (execution tags: device, batch shape, layout)."""
+        recorded, executions = {}, {}
         for metric in self.case_metrics + self.distribution_metrics:
             recorded.update(metric.weights_provenance())
+            for extractor in metric.extractors.values():
+                executions[extractor.spec.network] = extractor.key.rsplit(":", 1)[1]
         if recorded:
             self.context.notes["weights"] = dict(sorted(recorded.items()))
+            self.context.notes["execution"] = dict(sorted(executions.items()))
         if any(entry["uncalibrated"] for entry in recorded.values()):
             self.context.notes["uncalibrated"] = True
 
@@ -147,10 +139,25 @@ class Scorer:
         """The distribution metrics' extractors by key, each once."""
         return {m.extractor().key: m.extractor() for m in self.distribution_metrics}
 
-    def _features(self, extractor: FeatureExtractor, frames: np.ndarray, digest: str | None = None) -> np.ndarray:
-        if self.cache is None:
-            return extractor.extract(frames)
-        return self.cache.features(extractor, frames, digest)
+    def plan(self) -> CasePlan:
+        """What each case's host side computes for the metrics still in the run."""
+        host_metrics = tuple(m for m in self.case_metrics if not m.weights_names())
+        device_metrics = [m for m in self.case_metrics if m.weights_names()]
+        want = set()
+        if any(isinstance(m, FrameMetric) for m in device_metrics):
+            want |= {"aligned", "gt"}
+        if any(not isinstance(m, FrameMetric) for m in device_metrics):
+            want |= {"pred", "reference"}
+        roles: dict[str, tuple[DeclaredExtractor, set[str]]] = {}
+        for extractor in self.extractors.values():
+            roles.setdefault(extractor.key, (extractor, set()))[1].update(("pred", "gt"))
+        for metric in device_metrics:
+            for extractor in metric.extractors.values():
+                roles.setdefault(extractor.key, (extractor, set()))[1].update(("pred", "reference"))
+        cache_root = self.cache.root if self.cache is not None else None
+        inputs = tuple(HostInput(key, extractor.host_function(), tuple(sorted(used)), cache_root)
+                       for key, (extractor, used) in roles.items())
+        return CasePlan(self.protocol.alignment, host_metrics, inputs, tuple(sorted(want)))
 
     def _skip(self, metric: Metric, reason: str) -> None:
         """Drop a metric from this run for good: it is reported as skipped, never with a partial value."""
@@ -160,29 +167,56 @@ class Scorer:
         if metric in self.distribution_metrics:
             self.distribution_metrics.remove(metric)  # type: ignore[arg-type]
 
-    def score(self, case_id: str, pred: np.ndarray, gt: np.ndarray, reference: np.ndarray | None = None,
-              pred_path: Path | None = None, digests: Mapping[str, str | None] | None = None,
-              known: Mapping[str, tuple[float, int]] | None = None
-              ) -> tuple[CaseScore, dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Per-case values and the feature rows of the prediction and the ground truth, by extractor key.
+    def _rows(self, extractor: FeatureExtractor, role: str, hosted: HostedCase,
+              frames: np.ndarray | None) -> np.ndarray:
+        """A video's feature rows: from the cache, from the host part computed by a worker, or from its frames."""
+        digest = hosted.digests[role]
+        array = hosted.arrays.get(f"{extractor.key}:{role}")
 
-        `digests` (of pred, gt, reference) name the decoded videos for the feature cache; `known` holds values
-        already scored for this very case (a resume), which are kept instead of computed again.
-        """
-        if len(pred) != len(gt):
-            raise MatchError(f"{len(pred)} frames, but its ground truth has {len(gt)}", path=pred_path or case_id,
-                             fix="generate as many frames as the ground truth has (or trim both to the same length)")
-        digests = dict(digests or {})
+        def compute() -> np.ndarray:
+            if array is not None and isinstance(extractor, DeclaredExtractor):
+                return extractor.extract_hosted(array)
+            if frames is None:
+                raise MissingInput(f"no {role} frames for {extractor.key}")
+            return extractor.extract(frames)
 
-        def hook(extractor: FeatureExtractor, frames: np.ndarray, role: str) -> np.ndarray:
-            return self._features(extractor, frames, digests.get(role))
+        if self.cache is None:
+            return np.asarray(compute(), dtype=np.float64)
+        return self.cache.rows(extractor.key, digest, compute)
 
-        case = CaseFrames(case_id, pred=pred, aligned=self.protocol.align(pred, gt), gt=gt,
-                          reference=reference, hook=hook)
-        score = CaseScore(case_id, len(gt), notes=self.protocol.alignment.notes(pred.shape, gt.shape))
+    def finish(self, hosted: HostedCase, known: Mapping[str, Any] | None = None
+               ) -> tuple[CaseScore, dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The device side of a case after its host side: network case metrics and feature rows."""
+        for name, reason in hosted.skipped.items():
+            if name.startswith("input:"):
+                key = name.removeprefix("input:")
+                for metric in [m for m in self.distribution_metrics if m.extractor().key == key]:
+                    self._skip(metric, reason)
+                for metric in [m for m in self.case_metrics if key in {e.key for e in m.extractors.values()}]:
+                    self._skip(metric, reason)
+            else:
+                for metric in [m for m in self.case_metrics if m.name == name]:
+                    self._skip(metric, reason)
+        for name, seconds in hosted.seconds.items():
+            self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+        reuse = dict(known["values"]) if known and known.get("digests") == hosted.digests else {}
+        arrays = hosted.arrays
+        frames = {role: arrays.get(f"frames:{role}") for role in ("pred", "aligned", "gt", "reference")}
+
+        def hook(extractor: FeatureExtractor, _frames: np.ndarray, role: str) -> np.ndarray:
+            return self._rows(extractor, role, hosted, frames.get(role))
+
+        empty = np.zeros((hosted.frames, 0, 0, 3), np.uint8)
+        case = CaseFrames(hosted.pair.case_id, pred=_first(frames["pred"], empty),
+                          aligned=_first(frames["aligned"], empty), gt=_first(frames["gt"], empty),
+                          reference=frames["reference"], hook=hook)
+        score = CaseScore(hosted.pair.case_id, hosted.frames, notes=list(hosted.notes), digests=hosted.digests)
         for metric in list(self.case_metrics):
-            if known and metric.name in known:
-                score.values[metric.name], score.items[metric.name] = known[metric.name]
+            if metric.name in hosted.values:
+                score.values[metric.name], score.items[metric.name] = hosted.values[metric.name]
+                continue
+            if metric.name in reuse:
+                score.values[metric.name], score.items[metric.name] = reuse[metric.name]
                 continue
             started = time.perf_counter()
             try:
@@ -195,18 +229,23 @@ class Scorer:
         for key, extractor in self.extractors.items():
             started = time.perf_counter()
             try:
-                pred_features[key] = self._features(extractor, pred, digests.get("pred"))
-                gt_features[key] = self._features(extractor, gt, digests.get("gt"))
+                pred_features[key] = self._rows(extractor, "pred", hosted, frames["pred"])
+                gt_features[key] = self._rows(extractor, "gt", hosted, frames["gt"])
             except MissingInput as exc:
                 for metric in [m for m in self.distribution_metrics if m.extractor().key == key]:
                     self._skip(metric, exc.line())
             self._spent(key, started)
         return score, pred_features, gt_features
 
+    def score(self, case_id: str, pred_path: Path, gt_path: Path, reference: Path | None = None
+              ) -> tuple[CaseScore, dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Both stages of one case, inline."""
+        return self.finish(host_case(VideoPair(case_id, pred_path, gt_path, reference), self.plan()))
+
     def _spent(self, name: str, started: float) -> None:
         self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
-    def distribution_results(self, blocks: FeatureBlocks) -> dict[str, dict[str, Any]]:
+    def distribution_results(self, blocks: FeatureBlocks, pool: HostPool | None = None) -> dict[str, dict[str, Any]]:
         """Value, bootstrap interval over videos and video count of each distribution metric."""
         results = {}
         for metric in list(self.distribution_metrics):
@@ -215,41 +254,22 @@ class Scorer:
             if not pred:
                 continue
             try:
-                value = metric.distance(np.concatenate(pred), np.concatenate(gt))
+                with threadpool_limits(1):  # the value must not depend on how many threads this process has
+                    value = metric.distance(np.concatenate(pred), np.concatenate(gt))
             except MissingInput as exc:
                 self._skip(metric, exc.line())
                 continue
-            interval = distribution_ci(pred, gt, metric.distance, seed=self.seed,
-                                       resamples=self.bootstrap_resamples) if self.bootstrap_resamples else None
+            interval = None
+            if self.bootstrap_resamples:
+                interval = distribution_ci(pred, gt, metric.distance_function(), seed=self.seed,
+                                           resamples=self.bootstrap_resamples, pool=pool)
             results[metric.name] = {"value": float(value), "ci95": list(interval) if interval else None,
                                     "n": len(pred)}
         return results
 
 
-def decode_case(pair: VideoPair) -> DecodedCase:
-    """Decode a pair's videos once, hash what was decoded, and check the ground truth against its manifest."""
-    pred, gt = read_video(pair.pred), read_video(pair.gt)
-    reference = read_image(pair.reference) if pair.reference else None
-    if pair.expected is not None:
-        pair.expected.check(pair, gt, reference)
-    return DecodedCase(pair, pred, gt, reference, frames_digest(pred), frames_digest(gt),
-                       frames_digest(reference) if reference is not None else None)
-
-
-def decoded_pairs(pairs: Sequence[VideoPair], workers: int = 0) -> Iterator[DecodedCase]:
-    """Decode each pair once, in order; with workers > 0, decode ahead in background threads."""
-    if workers <= 0:
-        yield from map(decode_case, pairs)
-        return
-    remaining = iter(pairs)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        queue = deque(pool.submit(decode_case, pair) for pair in islice(remaining, workers + 1))
-        while queue:
-            decoded = queue.popleft().result()
-            following = next(remaining, None)
-            if following is not None:
-                queue.append(pool.submit(decode_case, following))
-            yield decoded
+def _first(array: np.ndarray | None, default: np.ndarray) -> np.ndarray:
+    return array if array is not None else default
 
 
 @dataclass
@@ -262,19 +282,18 @@ class MethodOutcome:
 
 
 def score_pairs(pairs: Sequence[VideoPair], scorer: Scorer, on_case: Callable[[CaseScore], None] | None = None,
-                workers: int = 0, known: Callable[[DecodedCase], Mapping[str, tuple[float, int]]] | None = None
-                ) -> MethodOutcome:
-    """Score every pair in case-id order (so results do not depend on the order given); the first unreadable or
-    mismatched video raises with its path. `known(decoded)` returns values already stored for a case."""
+                workers: int = 0, known: Known | None = None) -> MethodOutcome:
+    """Score every pair in case-id order (so results do not depend on the order given or on `workers`); the first
+    unreadable or mismatched video raises with its path. `known(case_id)` returns what an earlier run stored for
+    a case ({"digests", "values"}); values of cases decoded to the same digests are kept, not recomputed."""
     cases, blocks = [], FeatureBlocks()
-    for decoded in decoded_pairs(sorted(pairs, key=lambda p: p.case_id), workers):
-        pair = decoded.pair
-        digests = {"pred": decoded.pred_digest, "gt": decoded.gt_digest, "reference": decoded.reference_digest}
-        score, pred_features, gt_features = scorer.score(pair.case_id, decoded.pred, decoded.gt, decoded.reference,
-                                                         pair.pred, digests, known(decoded) if known else None)
-        cases.append(score)
-        blocks.add(pred_features, gt_features)
-        if on_case:
-            on_case(score)
-    return MethodOutcome(cases, scorer.distribution_results(blocks), dict(scorer.skipped))
-
+    lookup = known or (lambda _case_id: None)
+    with HostPool(workers) as pool:
+        for hosted in pool.cases(sorted(pairs, key=lambda p: p.case_id), scorer.plan(), lookup):
+            score, pred_features, gt_features = scorer.finish(hosted, lookup(hosted.pair.case_id))
+            cases.append(score)
+            blocks.add(pred_features, gt_features)
+            if on_case:
+                on_case(score)
+        distribution = scorer.distribution_results(blocks, pool)
+    return MethodOutcome(cases, distribution, dict(scorer.skipped))

@@ -216,16 +216,17 @@ class Store:
                                 [(run_id, method, seed, score.case_id, metric, value, score.items[metric])
                                  for metric, value in score.values.items()])
 
-    def known_values(self, run_id: int, method: str, case_id: str, digests: Mapping[str, str | None],
-                     seed: int = 0) -> dict[str, tuple[float, int]]:
-        """Values stored for this case when it was scored from the very same decoded videos (else none)."""
+    def stored_case(self, run_id: int, method: str, case_id: str, seed: int = 0) -> dict[str, Any] | None:
+        """What was stored for a scored case: the digests of the decoded videos it was scored from, and its
+        metric values with their item counts (a resume keeps them when the videos decode to the same digests)."""
         row = self.db.execute("SELECT pred_digest, gt_digest, reference_digest FROM cases WHERE run_id=? AND "
                               "method=? AND seed=? AND case_id=?", (run_id, method, seed, case_id)).fetchone()
-        if row is None or tuple(row) != (digests.get("pred"), digests.get("gt"), digests.get("reference")):
-            return {}
-        return {metric: (value, items) for metric, value, items in self.db.execute(
+        if row is None:
+            return None
+        values = {metric: (value, items) for metric, value, items in self.db.execute(
             "SELECT metric, value, items FROM metric_values WHERE run_id=? AND method=? AND seed=? AND case_id=?",
             (run_id, method, seed, case_id))}
+        return {"digests": {"pred": row[0], "gt": row[1], "reference": row[2]}, "values": values}
 
     def record_set_values(self, run_id: int, method: str, distribution: Mapping[str, Mapping[str, Any]],
                           skipped: Mapping[str, str], seed: int = 0) -> None:

@@ -1,17 +1,20 @@
-"""Throughput and peak memory of `a2bench` scoring the full metric set, against a reference pipeline.
+"""Throughput and peak memory of `a2bench` scoring the full metric set, against a reference pipeline and against
+the bare forward time of its own networks.
 
 Usage: python benchmarks/bench_evaluate.py [--videos 12] [--frames 32] [--size 256] [--width W] [--device cpu]
-       [--protocol animatex-paper] [--out benchmarks/RESULTS.md]
+       [--protocol animatex-paper] [--workers N] [--phases ...] [--out benchmarks/RESULTS.md] [--json FILE]
+A²Bench size: --videos 100 --frames 32 --size 768 --width 512 (frames 768 high, 512 wide).
 
-Phases (each in a fresh process, so each peak RSS is its own):
-- `ours-first`: a2bench's one-pass scorer, empty feature cache, method A;
+Phases (each in a fresh process, so each peak memory is its own):
+- `ours-first`: a2bench's scorer (what `a2bench evaluate` runs), empty feature cache, method A;
 - `ours-rescore`: method B against the same cache (ground-truth features are reused);
-- `ours-quarter`: first scoring of a quarter of the videos: peak memory at 4× the videos (`ours-first`)
-  must stay flat;
+- `floor`: the same networks, built and run as a2bench runs them, on random inputs of the shapes and counts
+  first scoring feeds them, with no decoding, preprocessing, hashing or statistics: the network floor;
 - `reference`: the reference packages used as their READMEs and the DisCo scripts use them, for the same
   protocol: frames written to disk as PNG, one pass per metric, batch 1 where DisCo uses 1. FID runs clean-fid
   "clean" mode (animatex-paper, as DisCo's metric script) or pytorch-fid's entry point (a2bench-v1), batched as
-  those packages batch; FVD reads DisCo's every 16-frame window (animatex-paper) or one StyleGAN-V clip.
+  those packages batch; FVD reads DisCo's every 16-frame window (animatex-paper) or one StyleGAN-V clip;
+- `ours-quarter`: first scoring of a quarter of the videos: peak memory at 4× the videos must stay flat.
 Weights are random-initialised (`a2bench weights init-random`): timings are real, values uncalibrated.
 Needs the `bench` extra (clean-fid): pip install -e '.[bench]'.
 """
@@ -20,58 +23,118 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 
 METRICS = ("psnr", "ssim", "l1", "lpips", "fid", "fid_vid", "fvd")
+PHASES = ("ours-first", "ours-rescore", "floor", "reference", "ours-quarter")
 
 
-def workload(folder: Path, videos: int, frames: int, size: int, width: int) -> None:
-    """Ground truth from the synthetic generator (size² frames, resized to width × size when those differ, as
-    A²Bench's 768×512); method A shifted by 3 px plus noise, method B blurred."""
+def _write_case(folder: Path, index: int, videos: int, frames: int, height: int, width: int) -> None:
     import cv2
 
     from a2bench.data.synth.suite import SynthConfig, generate_case
     from a2bench.video.io import write_video
 
+    size = min(height, width)
     config = SynthConfig("bench", cases=videos, frames=frames, size=size, fps=8, styles=("dance", "walk"), seed=7)
-    rng = np.random.default_rng(0)
-    for index in range(videos):
-        case = generate_case(config, index)
-        gt = case.video if width == size else np.stack([cv2.resize(frame, (width, size)) for frame in case.video])
-        shifted = np.roll(gt, 3, axis=2).astype(np.int16) + rng.integers(-8, 9, gt.shape, dtype=np.int16)
-        blurred = np.stack([cv2.GaussianBlur(frame, (5, 5), 1.5) for frame in gt])
-        write_video(folder / "gt" / f"{case.case_id}.mp4", gt)
-        write_video(folder / "method_a" / f"{case.case_id}.mp4", np.clip(shifted, 0, 255).astype(np.uint8))
-        write_video(folder / "method_b" / f"{case.case_id}.mp4", blurred)
+    case = generate_case(config, index)
+    gt = case.video if (height, width) == (size, size) else np.stack([cv2.resize(f, (width, height))
+                                                                     for f in case.video])
+    rng = np.random.default_rng(index)
+    shifted = np.roll(gt, 3, axis=2).astype(np.int16) + rng.integers(-8, 9, gt.shape, dtype=np.int16)
+    blurred = np.stack([cv2.GaussianBlur(frame, (5, 5), 1.5) for frame in gt])
+    write_video(folder / "gt" / f"{case.case_id}.mp4", gt)
+    write_video(folder / "method_a" / f"{case.case_id}.mp4", np.clip(shifted, 0, 255).astype(np.uint8))
+    write_video(folder / "method_b" / f"{case.case_id}.mp4", blurred)
 
 
-def run_ours(work: Path, method: str, protocol: str, device: str, batch_size: int) -> dict:
-    """Score with a2bench's library path (what `a2bench evaluate` runs); values and seconds per stage."""
-    from a2bench.metrics import get_protocol, resolve_metrics
+def workload(folder: Path, videos: int, frames: int, height: int, width: int, jobs: int = 1) -> None:
+    """Ground truth from the synthetic generator (resized to width × height when not square); method A shifted by
+    3 px plus noise, method B blurred; written as H.264 MP4 by `jobs` processes."""
+    tasks = [(folder, index, videos, frames, height, width) for index in range(videos)]
+    if jobs <= 1:
+        for task in tasks:
+            _write_case(*task)
+        return
+    with get_context("spawn").Pool(jobs) as pool:
+        pool.starmap(_write_case, tasks)
+
+
+def _context(work: Path, device: str, batch_size: int, workers: int) -> object:
     from a2bench.metrics.base import MetricContext
-    from a2bench.metrics.cache import FeatureCache
-    from a2bench.scoring import Scorer, match_folders, score_pairs
 
-    context = MetricContext(device=device, batch_size=batch_size, weights_dir=work / "weights",
-                            cache_dir=work / "cache")
+    return MetricContext(device=device, batch_size=batch_size, weights_dir=work / "weights", cache_dir=work / "cache",
+                         workers=workers)
+
+
+def run_ours(work: Path, method: str, protocol: str, device: str, batch_size: int, workers: int) -> dict:
+    """Score with a2bench's library path (what `a2bench evaluate` runs); values and seconds per stage."""
+    from a2bench.metrics import get_protocol
+    from a2bench.metrics.cache import FeatureCache
+    from a2bench.pairs import match_folders
+    from a2bench.scoring import Scorer, score_pairs
+
+    context = _context(work, device, batch_size, workers)
     chosen = get_protocol(protocol)
-    scorer = Scorer(chosen, resolve_metrics(chosen.id, METRICS), context,
-                    features=FeatureCache.for_context(context).features)
+    scorer = Scorer(chosen, chosen.resolve(METRICS), context, cache=FeatureCache(work / "cache"))
     assert not scorer.skipped, scorer.skipped
-    outcome = score_pairs(match_folders(work / method, work / "gt"), scorer, workers=2)
+    outcome = score_pairs(match_folders(work / method, work / "gt"), scorer, workers=workers)
     values = {name: float(np.mean([case.values[name] for case in outcome.cases])) for name in outcome.cases[0].values}
     values.update({name: entry["value"] for name, entry in outcome.distribution.items()})
     names = {metric.extractor().key: metric.name for metric in scorer.distribution_metrics}
     stages = {names.get(key, key): seconds for key, seconds in scorer.seconds.items()}
-    return {"values": values, "stages": stages}
+    return {"values": values, "stages": stages, "execution": scorer.context.notes.get("execution", {})}
+
+
+def run_floor(work: Path, protocol: str, device: str, batch_size: int, videos: int, frames: int, height: int,
+              width: int) -> dict:
+    """Bare forward time of the protocol's networks, built, laid out and batched as a2bench runs them, on random
+    inputs of the shapes and counts first scoring feeds them (prediction and ground truth of every video)."""
+    import torch
+
+    from a2bench.metrics import get_protocol
+    from a2bench.metrics.runtime import forward, upload
+    from a2bench.scoring import Scorer
+
+    context = _context(work, device, batch_size, 0)
+    chosen = get_protocol(protocol)
+    scorer = Scorer(chosen, chosen.resolve(METRICS), context)
+    rng = np.random.default_rng(0)
+    stages: dict[str, float] = {}
+
+    def timed(name: str, run: object) -> None:
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        started = time.perf_counter()
+        run()  # type: ignore[operator]
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
+
+    frames_uint8 = rng.integers(0, 256, (frames, height, width, 3), dtype=np.uint8)
+    lpips = next(m for m in scorer.case_metrics if m.name == "lpips")
+    shapes = {"fid": (frames, 3, 299, 299), "fid_vid": (math.ceil(frames / 16), 3, 16, 112, 112),
+              "fvd": ((frames - 15) if protocol == "animatex-paper" else 1, 3, 16, 224, 224)}
+    for _ in range(videos):
+        timed("lpips", lambda: lpips.per_frame(frames_uint8, frames_uint8))
+        for metric in scorer.distribution_metrics:
+            extractor = metric.extractor()
+            block = rng.uniform(-1, 1, shapes[metric.name]).astype(np.float32)
+            for _role in ("pred", "gt"):
+                timed(metric.name, lambda e=extractor, b=block: forward(e.run, (upload(b, context),), context)
+                      .double().cpu().numpy())
+    return {"values": {}, "stages": stages}
 
 
 def _frames_to_disk(video: Path, folder: Path) -> None:
@@ -221,54 +284,102 @@ def run_reference(work: Path, method: str, protocol: str, device: str) -> dict:
 
 
 def child(args: argparse.Namespace) -> None:
-    """Run one phase and print its timing and peak memory as JSON."""
+    """Run one phase and print its timing and peak memory (host RSS, and GPU when on CUDA) as JSON."""
     work = Path(args.work)
     start = time.perf_counter()
     if args.phase == "reference":
         outcome = run_reference(work, "method_a", args.protocol, args.device)
+    elif args.phase == "floor":
+        outcome = run_floor(work, args.protocol, args.device, args.batch_size, args.videos, args.frames, args.size,
+                            args.width or args.size)
     else:
         outcome = run_ours(work, "method_b" if args.phase == "ours-rescore" else "method_a", args.protocol,
-                           args.device, args.batch_size)
+                           args.device, args.batch_size, args.workers)
     seconds = time.perf_counter() - start
+    gpu_peak = None
+    if args.device.startswith("cuda"):
+        import torch
+
+        gpu_peak = torch.cuda.max_memory_allocated() / 2**20
     print(json.dumps({"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      **outcome}))
+                      "peak_gpu_mb": gpu_peak, **outcome}))
 
 
 def phase(name: str, work: Path, args: argparse.Namespace) -> dict:
     command = [sys.executable, __file__, "--phase", name, "--work", str(work), "--device", args.device,
-               "--protocol", args.protocol, "--batch-size", str(args.batch_size)]
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
+               "--protocol", args.protocol, "--batch-size", str(args.batch_size), "--workers", str(args.workers),
+               "--videos", str(args.videos), "--frames", str(args.frames), "--size", str(args.size)]
+    if args.width:
+        command += ["--width", str(args.width)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"phase {name} failed:\n{result.stderr[-4000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--videos", type=int, default=12)
-    parser.add_argument("--frames", type=int, default=32)
-    parser.add_argument("--size", type=int, default=256, help="frame height (and width unless --width)")
-    parser.add_argument("--width", type=int, help="frame width, e.g. --size 512 --width 768 for A²Bench's frames")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--protocol", default="animatex-paper")
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
-    parser.add_argument("--phase", help=argparse.SUPPRESS)
-    parser.add_argument("--work", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.phase:
-        child(args)
-        return
+def parser() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    options.add_argument("--videos", type=int, default=12)
+    options.add_argument("--frames", type=int, default=32)
+    options.add_argument("--size", type=int, default=256, help="frame height (and width unless --width)")
+    options.add_argument("--width", type=int, help="frame width, e.g. --size 768 --width 512 for A²Bench's frames")
+    options.add_argument("--device", default="cpu")
+    options.add_argument("--protocol", default="animatex-paper")
+    options.add_argument("--batch-size", type=int, default=16)
+    options.add_argument("--workers", type=int, default=max(0, (os.cpu_count() or 1) - 1),
+                         help="host worker processes of a2bench's scorer (default: cores − 1)")
+    options.add_argument("--phases", default=",".join(PHASES), help="comma-separated subset of " + ", ".join(PHASES))
+    options.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    options.add_argument("--json", type=Path, help="also write the figures here")
+    options.add_argument("--phase", help=argparse.SUPPRESS)
+    options.add_argument("--work", help=argparse.SUPPRESS)
+    return options
+
+
+def measure(args: argparse.Namespace) -> dict[str, dict]:
+    """Make the workload, run the chosen phases, return their figures."""
     from a2bench.weights.random_init import init_random
 
+    chosen = [name for name in args.phases.split(",") if name]
+    jobs = max(1, os.cpu_count() or 1)
     with tempfile.TemporaryDirectory(prefix="a2bench-bench-") as tmp:
         work, small = Path(tmp) / "n", Path(tmp) / "quarter"
         init_random(work / "weights", seed=0)
-        workload(work, args.videos, args.frames, args.size, args.width or args.size)
-        results = {name: phase(name, work, args) for name in ("ours-first", "ours-rescore", "reference")}
-        (small / "weights").parent.mkdir(parents=True)
-        (small / "weights").symlink_to(work / "weights")
-        workload(small, max(1, args.videos // 4), args.frames, args.size, args.width or args.size)
-        results["ours-quarter"] = phase("ours-first", small, args)
+        workload(work, args.videos, args.frames, args.size, args.width or args.size, jobs)
+        results = {name: phase(name, work, args) for name in chosen if name != "ours-quarter"}
+        if "ours-quarter" in chosen:
+            (small / "weights").parent.mkdir(parents=True)
+            (small / "weights").symlink_to(work / "weights")
+            workload(small, max(1, args.videos // 4), args.frames, args.size, args.width or args.size, jobs)
+            results["ours-quarter"] = phase("ours-first", small, args)
+    return results
+
+
+def main() -> None:
+    args = parser().parse_args()
+    if args.phase:
+        child(args)
+        return
+    results = measure(args)
     write_report(args, results)
+    if args.json:
+        args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "results": results},
+                                        indent=1) + "\n", encoding="utf-8")
+
+
+def summary(results: dict[str, dict]) -> dict[str, float]:
+    """The target figures from the phases that ran."""
+    figures: dict[str, float] = {}
+    first = results.get("ours-first")
+    if first and "reference" in results:
+        figures["speedup_vs_reference"] = results["reference"]["seconds"] / first["seconds"]
+    if first and "ours-rescore" in results:
+        figures["rescore_speedup"] = first["seconds"] / results["ours-rescore"]["seconds"]
+    if first and "floor" in results:
+        figures["total_over_network_floor"] = first["seconds"] / sum(results["floor"]["stages"].values())
+    if first and "ours-quarter" in results:
+        figures["memory_ratio_4x"] = first["peak_rss_mb"] / results["ours-quarter"]["peak_rss_mb"]
+    return figures
 
 
 def write_report(args: argparse.Namespace, results: dict[str, dict]) -> None:
@@ -277,48 +388,52 @@ def write_report(args: argparse.Namespace, results: dict[str, dict]) -> None:
 
     n = args.videos
     rate = {name: (max(1, n // 4) if name == "ours-quarter" else n) / r["seconds"] for name, r in results.items()}
-    speedup = rate["ours-first"] / rate["reference"]
-    rescore = results["ours-first"]["seconds"] / results["ours-rescore"]["seconds"]
-    memory = results["ours-first"]["peak_rss_mb"] / results["ours-quarter"]["peak_rss_mb"]
-    rows = "\n".join(f"| {name} | {r['seconds']:.1f} | {rate[name]:.3f} | {r['peak_rss_mb']:.0f} |"
-                     for name, r in results.items())
-    phases = ("ours-first", "ours-rescore", "reference")
-    stage_names = dict.fromkeys(name for phase in phases for name in results[phase]["stages"])
-    stages = "\n".join(f"| {stage} | " + " | ".join(_seconds(results[phase]["stages"].get(stage)) for phase in phases)
+    rows = "\n".join(f"| {name} | {r['seconds']:.1f} | {rate[name]:.3f} | {r['peak_rss_mb']:.0f} | "
+                     f"{_megabytes(r.get('peak_gpu_mb'))} |" for name, r in results.items())
+    figures = summary(results)
+    targets = {"speedup_vs_reference": ("first scoring vs reference pipeline", "×", "≥ 3×"),
+               "rescore_speedup": ("re-scoring against cached ground-truth features, faster than first", "×", "≥ 2×"),
+               "total_over_network_floor": ("a2bench's total over its bare network forward time", "×", "≤ 1.15×"),
+               "memory_ratio_4x": (f"peak RSS, {n} videos vs {max(1, n // 4)}", "×", "≤ 1.2×")}
+    lines = "\n".join(f"- {targets[k][0]}: **{v:.2f}{targets[k][1]}** (target {targets[k][2]})"
+                      for k, v in figures.items())
+    phases = [p for p in ("ours-first", "ours-rescore", "floor", "reference") if p in results]
+    stage_names = dict.fromkeys(name for p in phases for name in results[p]["stages"])
+    stages = "\n".join(f"| {stage} | " + " | ".join(_seconds(results[p]["stages"].get(stage)) for p in phases)
                        + " |" for stage in stage_names)
-    ours, reference = results["ours-first"]["values"], results["reference"]["values"]
-    values = "\n".join(f"| {m} | {ours.get(m, float('nan')):.6g} | {reference.get(m, float('nan')):.6g} |"
-                       for m in METRICS)
+    values = ""
+    if "ours-first" in results and "reference" in results:
+        ours, reference = results["ours-first"]["values"], results["reference"]["values"]
+        values = "\n\nValues, method A (ours, first scoring, vs the reference pipeline, same weights):\n\n" \
+                 "| metric | a2bench | reference |\n| --- | ---: | ---: |\n" + "\n".join(
+                     f"| {m} | {ours.get(m, float('nan')):.6g} | {reference.get(m, float('nan')):.6g} |"
+                     for m in METRICS)
     width_option = f" --width {args.width}" if args.width else ""
+    device = torch.cuda.get_device_name() if args.device.startswith("cuda") else platform.processor() or "cpu"
+    execution = results.get("ours-first", {}).get("execution", {})
     section = f"""
 ## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — {args.videos} videos × {args.frames} frames at \
-{args.width or args.size}×{args.size}, {args.device}, protocol {args.protocol}
+{args.width or args.size}×{args.size} (W×H), {args.device}, protocol {args.protocol}
 
-Machine: {platform.platform()}, {platform.processor() or platform.machine()}, torch {torch.__version__},
-{torch.get_num_threads()} threads. Command: `python benchmarks/bench_evaluate.py --videos {args.videos} \
---frames {args.frames} --size {args.size}{width_option} --device {args.device} --protocol {args.protocol}`.
+Machine: {platform.platform()}, {device}, {os.cpu_count()} cores, torch {torch.__version__}; a2bench with \
+{args.workers} host worker processes; execution {json.dumps(execution)}. Command: \
+`python benchmarks/bench_evaluate.py --videos {args.videos} --frames {args.frames} --size {args.size}\
+{width_option} --device {args.device} --protocol {args.protocol} --workers {args.workers} --phases {args.phases}`.
 Weights: random-initialised (UNCALIBRATED values; timings are real).
 
-| phase | seconds | videos/s | peak RSS (MB) |
-| --- | ---: | ---: | ---: |
+| phase | seconds | videos/s | peak RSS (MB) | peak GPU (MB) |
+| --- | ---: | ---: | ---: | ---: |
 {rows}
 
-- first scoring vs reference pipeline: **{speedup:.2f}×** throughput (target ≥ 3×)
-- re-scoring against cached ground-truth features: **{rescore:.2f}×** faster than first scoring (target ≥ 1.8×)
-- memory, {n} videos vs {max(1, n // 4)}: **{memory:.2f}×** peak RSS (target ≤ 1.2×)
+{lines}
 
-Seconds per stage (a2bench: time inside each metric, decoding runs alongside in background threads;
-reference: each pass, including its own reads of the PNG frames):
+Seconds per stage (a2bench: time inside each metric and network pass, host stages summed over the worker
+processes that ran them alongside; floor: bare forward passes; reference: each pass, including its own reads
+of the PNG frames):
 
-| stage | ours-first | ours-rescore | reference |
-| --- | ---: | ---: | ---: |
-{stages}
-
-Values, method A (ours, first scoring, vs the reference pipeline, same weights):
-
-| metric | a2bench | reference |
-| --- | ---: | ---: |
-{values}
+| stage | {' | '.join(phases)} |
+| --- |{' ---: |' * len(phases)}
+{stages}{values}
 """
     header = "" if args.out.exists() else "# Benchmark results\n\nWritten by `benchmarks/bench_evaluate.py`.\n"
     with open(args.out, "a", encoding="utf-8") as handle:
@@ -328,6 +443,10 @@ Values, method A (ours, first scoring, vs the reference pipeline, same weights):
 
 def _seconds(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
+
+
+def _megabytes(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
 
 
 if __name__ == "__main__":

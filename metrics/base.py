@@ -41,6 +41,7 @@ class MetricContext:
     weights_dir: Path | None = None
     fast: bool = False
     cache_dir: Path | None = None
+    threads: int | None = None  # torch/BLAS/OpenCV threads of the main process (default: runtime.cpu_threads)
     notes: dict[str, Any] = field(default_factory=dict)
 
     def torch_device(self) -> str:
@@ -174,9 +175,6 @@ class ExtractorSpec:
         return self.cls(self)
 
 
-_NETWORKS: dict[tuple[Any, ...], Any] = {}  # loaded once per process: (extractor class, weights, variant, device)
-
-
 class DeclaredExtractor(FeatureExtractor):
     """A network extractor built from its ExtractorSpec: `prepare` resolves and hashes the weights once, loads
     the network (once per process, shared by extractors of the same class, weights and variant) and derives the
@@ -195,10 +193,10 @@ class DeclaredExtractor(FeatureExtractor):
             return
         weights = resolve_weights(self.spec.weights, context)
         self.context = context
-        loaded = (type(self), weights.sha256, self.spec.variant, context.torch_device())
-        if loaded not in _NETWORKS:
-            _NETWORKS[loaded] = self.load(weights.path, context)
-        self.network = _NETWORKS[loaded]
+        from a2bench.metrics.networks.loading import load_once
+
+        self.network = load_once((type(self), weights.sha256, self.spec.variant, context.torch_device()),
+                                 lambda: self.load(weights.path, context))
         self.weights = weights
         spec = self.spec
         self._key = (f"{spec.network}{'-' + spec.variant if spec.variant else ''}:{spec.preprocessing.id}:"
@@ -214,18 +212,39 @@ class DeclaredExtractor(FeatureExtractor):
     def load(self, path: Path, context: MetricContext) -> Any:
         """The network, in eval mode on the context's device, from the verified weights at `path`."""
 
-    @abstractmethod
-    def inputs(self, frames: np.ndarray) -> np.ndarray:
-        """Network inputs (float32, (N, ...)) for uint8 frames: the declared preprocessing."""
+    def host_function(self) -> Callable[[np.ndarray], np.ndarray]:
+        """The host (CPU) part of the declared preprocessing, picklable, so worker processes can run it."""
+        host = self.spec.preprocessing.host
+        if host is None:
+            raise TypeError(f"{type(self).__name__} must define host_function for {self.spec.preprocessing.id}")
+        return host
+
+    def host_inputs(self, frames: np.ndarray) -> np.ndarray:
+        return self.host_function()(frames)
+
+    def device_inputs(self, hosted: Any) -> Any:
+        """The tensor part of the declared preprocessing, on the network's device."""
+        device = self.spec.preprocessing.device
+        return device(hosted) if device is not None else hosted
 
     def rows(self, outputs: np.ndarray) -> np.ndarray:
         """The video's feature rows from the network outputs of its inputs (default: one row per input)."""
         return outputs
 
-    def extract(self, frames: np.ndarray) -> np.ndarray:
-        from a2bench.metrics.runtime import run_batched
+    def run(self, batch: Any) -> Any:
+        """The network on one batch of device inputs."""
+        return self.network(batch)
 
-        return self.rows(run_batched(self.network, self.inputs(frames), self.context))
+    def extract(self, frames: np.ndarray) -> np.ndarray:
+        return self.extract_hosted(self.host_inputs(frames))
+
+    def extract_hosted(self, hosted: np.ndarray) -> np.ndarray:
+        """Feature rows from the host part's output: uploaded once, finished and batched on the device, one
+        transfer back per video."""
+        from a2bench.metrics.runtime import forward, upload
+
+        inputs = self.device_inputs(upload(hosted, self.context))
+        return self.rows(forward(self.run, (inputs,), self.context).double().cpu().numpy())
 
     def provenance(self) -> dict[str, Any]:
         """The weights entry this extractor's features depend on."""
@@ -401,5 +420,10 @@ class DistributionMetric(Metric):
         return self.extractors[self.extractor_spec()]
 
     @abstractmethod
+    def distance_function(self) -> Callable[[np.ndarray, np.ndarray], float]:
+        """The set distance as a picklable function of (prediction rows, ground-truth rows), so bootstrap
+        resamples can run in worker processes."""
+
     def distance(self, pred_features: np.ndarray, gt_features: np.ndarray) -> float:
         """The metric from stacked feature rows of the prediction set and the ground-truth set."""
+        return self.distance_function()(pred_features, gt_features)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -38,16 +40,46 @@ def _row_indices(lengths: np.ndarray, picks: np.ndarray) -> np.ndarray:
     return np.repeat(starts[picks] - shift, counts) + np.arange(counts.sum())
 
 
+class Parallel(Protocol):
+    """Where bootstrap resamples run: a pool of worker processes (a2bench.casework.HostPool) or inline."""
+
+    def share(self, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+        """Handles the tasks can open the arrays from (paths of files on a RAM disk, or the arrays)."""
+
+    def map(self, function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """function(*task) for every task, in order."""
+
+
+def _opened(handle: Any) -> np.ndarray:
+    return np.load(handle, mmap_mode="r", allow_pickle=False) if isinstance(handle, str | Path) else handle
+
+
+def resample_distances(pred: Any, gt: Any, pred_lengths: np.ndarray, gt_lengths: np.ndarray, picks: np.ndarray,
+                       distance: Callable[[np.ndarray, np.ndarray], float]) -> list[float]:
+    """The distance of each resample (one row of `picks`: the cases drawn), its blocks gathered from the
+    stacked rows; `pred`/`gt` are arrays or shared handles. One BLAS thread, wherever it runs, so a resample's
+    value does not depend on where it was computed."""
+    from threadpoolctl import threadpool_limits
+
+    pred_rows, gt_rows = _opened(pred), _opened(gt)
+    with threadpool_limits(1):
+        return [float(distance(pred_rows[_row_indices(pred_lengths, pick)], gt_rows[_row_indices(gt_lengths, pick)]))
+                for pick in picks]
+
+
 def distribution_ci(pred_blocks: Sequence[np.ndarray], gt_blocks: Sequence[np.ndarray],
                     distance: Callable[[np.ndarray, np.ndarray], float], seed: int = DEFAULT_SEED,
-                    resamples: int = DISTRIBUTION_RESAMPLES, level: float = 0.95) -> tuple[float, float] | None:
+                    resamples: int = DISTRIBUTION_RESAMPLES, level: float = 0.95,
+                    pool: Parallel | None = None) -> tuple[float, float] | None:
     """Percentile interval of a set distance when videos (cases) are resampled with replacement, a case's
     prediction and ground-truth feature blocks kept together. None with fewer than two videos.
 
-    Each resample recomputes the distance: at 2048-d with ≥ 2048 rows that is two eigendecompositions (~2 s
-    on 2 CPU cores), so DISTRIBUTION_RESAMPLES = 200 costs minutes; the endpoints' Monte-Carlo spread is then
-    ~4–8 % of the interval width (~1–3 % at 1000). Duplicated videos make a resampled set less diverse and
-    Fréchet distances grow with that, so the interval can sit above the full-set value (docs/metrics.md).
+    All resamples are drawn up front from one seeded generator, then computed in chunks, in `pool`'s worker
+    processes when given (one BLAS thread each; `distance` must then be picklable): the interval is the same
+    whatever the parallelism. Each resample recomputes the distance (two eigendecompositions at 2048-d with
+    ≥ 2048 rows); the endpoints' Monte-Carlo spread is ~4–8 % of the interval width at 200 resamples (~1–3 % at
+    1000). Duplicated videos make a resampled set less diverse and Fréchet distances grow with that, so the
+    interval can sit above the full-set value (docs/metrics.md).
     """
     if len(pred_blocks) != len(gt_blocks):
         raise ValueError(f"{len(pred_blocks)} prediction blocks but {len(gt_blocks)} ground-truth blocks")
@@ -57,8 +89,13 @@ def distribution_ci(pred_blocks: Sequence[np.ndarray], gt_blocks: Sequence[np.nd
     pred_lengths = np.array([len(block) for block in pred_blocks])
     gt_lengths = np.array([len(block) for block in gt_blocks])
     picks = np.random.default_rng(seed).integers(0, len(pred_blocks), size=(resamples, len(pred_blocks)))
-    statistics = np.array([distance(pred[_row_indices(pred_lengths, pick)], gt[_row_indices(gt_lengths, pick)])
-                           for pick in picks], dtype=np.float64)
+    if pool is None:
+        statistics = resample_distances(pred, gt, pred_lengths, gt_lengths, picks, distance)
+    else:
+        shared = pool.share({"pred": pred, "gt": gt})
+        chunks = np.array_split(picks, min(len(picks), max(1, getattr(pool, "workers", 1)) * 4))
+        tasks = [(shared["pred"], shared["gt"], pred_lengths, gt_lengths, chunk, distance) for chunk in chunks]
+        statistics = [value for part in pool.map(resample_distances, tasks) for value in part]
     tail = (1 - level) / 2 * 100
-    low, high = np.percentile(statistics, [tail, 100 - tail])
+    low, high = np.percentile(np.asarray(statistics, dtype=np.float64), [tail, 100 - tail])
     return float(low), float(high)

@@ -4,7 +4,8 @@ An entry is addressed by the sha256 of the decoded frames (dtype, shape and byte
 (network, variant, preprocessing, weights sha256, execution): features are reused only for the very same
 pixels through the very same computation. Entries are written atomically (a2bench.atomic).
 
-The cache folder is a2bench's own: a marker file is written when the cache creates it, every entry written
+An entry's digest is the decoded-content sha256 of a2bench.data.hashing (per frame: index, dtype, shape,
+bytes). The cache folder is a2bench's own: a marker file is written when the cache creates it, every entry written
 is appended to an index, and `clear` deletes only indexed entries of a marked folder. A folder that is not
 empty and carries no marker is refused, so a mistyped `--cache-dir` never mixes features with, or deletes,
 a user's files.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,10 +39,11 @@ def default_cache_dir() -> Path:
 
 
 def frames_digest(frames: np.ndarray) -> str:
-    """sha256 of decoded frames: dtype and shape, then the raw bytes in C order."""
-    digest = hashlib.sha256(f"{frames.dtype.str}:{frames.shape}\n".encode())
-    digest.update(np.ascontiguousarray(frames).data)
-    return digest.hexdigest()
+    """sha256 of decoded uint8 frames (T, H, W, 3), or of one image (H, W, 3): the same decoded-content digest a
+    generated suite's manifest pins (a2bench.data.hashing), so each video is hashed once for both uses."""
+    from a2bench.data.hashing import decoded_content_sha256
+
+    return decoded_content_sha256(frames, image=frames.ndim == 3)
 
 
 class CacheNotOwned(A2BenchError):
@@ -99,12 +102,16 @@ class FeatureCache:
         return self.root / folder / f"{digest}.npy"
 
     def features(self, extractor: FeatureExtractor, frames: np.ndarray, digest: str | None = None) -> np.ndarray:
-        """Cached features, computed and stored on a miss (same signature as the scorer's feature hook)."""
-        path = self.path_for(digest or frames_digest(frames), extractor.key)
+        """Cached features of decoded frames, computed and stored on a miss."""
+        return self.rows(extractor.key, digest or frames_digest(frames), lambda: extractor.extract(frames))
+
+    def rows(self, extractor_key: str, digest: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """The cached rows of the video with this digest under this extractor; `compute()` and stored on a miss."""
+        path = self.path_for(digest, extractor_key)
         cached = self.load(path)
         if cached is not None:
             return cached
-        rows = np.asarray(extractor.extract(frames), dtype=np.float64)
+        rows = np.asarray(compute(), dtype=np.float64)
         self._store(path, rows)
         return rows
 

@@ -8,6 +8,8 @@ Both metrics declare the same extractor, so each frame is embedded once per case
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +26,16 @@ from a2bench.metrics.base import (
     MissingInput,
 )
 from a2bench.metrics.registry import METRICS
-from a2bench.metrics.runtime import batches, exact_inference, network_batch_size
 
 WEIGHTS = "clip-vit-b-32"
+
+
+def transformed(transform: Callable[[Any], Any], images: np.ndarray) -> np.ndarray:
+    """open_clip's eval transform of uint8 RGB images (N, H, W, 3): float32 (N, 3, 224, 224)."""
+    import torch
+    from PIL import Image
+
+    return torch.stack([transform(Image.fromarray(image)) for image in images]).numpy()
 
 
 class ClipImageExtractor(DeclaredExtractor):
@@ -38,25 +47,14 @@ class ClipImageExtractor(DeclaredExtractor):
 
         return load_clip(path, context.torch_device())
 
-    def inputs(self, frames: np.ndarray) -> np.ndarray:
-        import torch
-        from PIL import Image
+    def host_function(self) -> Callable[[np.ndarray], np.ndarray]:
+        return partial(transformed, self.network[1])
 
-        transform = self.network[1]
-        return torch.stack([transform(Image.fromarray(image)) for image in frames]).numpy()
+    def run(self, batch: Any) -> Any:
+        return self.network[0].encode_image(batch)
 
-    def extract(self, frames: np.ndarray) -> np.ndarray:
-        import torch
-
-        device = self.context.torch_device()
-        images = self.inputs(frames)
-        rows: list[Any] = []
-        with exact_inference(self.context):
-            for part in batches(len(images), network_batch_size(self.context)):
-                batch = torch.from_numpy(images[part]).to(device)
-                rows.append(self.network[0].encode_image(batch).double().cpu().numpy())
-        embeddings = np.concatenate(rows)
-        return embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+    def rows(self, outputs: np.ndarray) -> np.ndarray:
+        return outputs / np.linalg.norm(outputs, axis=1, keepdims=True)
 
 
 CLIP_SPEC = ExtractorSpec(ClipImageExtractor, "open-clip-ViT-B-32-laion2b_s34b_b79k", WEIGHTS,

@@ -7,7 +7,9 @@ pytorch-fid's torch bilinear) and the covariance convention (np.cov's N − 1 in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +30,6 @@ class InceptionExtractor(DeclaredExtractor):
         from a2bench.metrics.networks.inception import load_fid_inception
 
         return load_fid_inception(path, context.torch_device())
-
-    def inputs(self, frames: np.ndarray) -> np.ndarray:
-        return self.spec.preprocessing(frames)
 
 
 @dataclass(frozen=True)
@@ -55,5 +54,5 @@ class FID(DistributionMetric):
     def extractor_spec(self) -> ExtractorSpec:
         return ExtractorSpec(InceptionExtractor, "fid-inception-pool3", WEIGHTS, self.params.preprocessing)
 
-    def distance(self, pred_features: np.ndarray, gt_features: np.ndarray) -> float:
-        return frechet_distance_features(pred_features, gt_features, ddof=self.params.ddof)
+    def distance_function(self) -> Callable[[np.ndarray, np.ndarray], float]:
+        return partial(frechet_distance_features, ddof=self.params.ddof)

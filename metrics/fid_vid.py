@@ -6,7 +6,9 @@ padded with copies of the final frame), one 2048-d feature per segment, averaged
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +29,6 @@ class ResNet3DExtractor(DeclaredExtractor):
         from a2bench.metrics.networks.resnet3d import load_resnet3d50
 
         return load_resnet3d50(path, context.torch_device())
-
-    def inputs(self, frames: np.ndarray) -> np.ndarray:
-        return self.spec.preprocessing(frames)
 
     def rows(self, outputs: np.ndarray) -> np.ndarray:
         return outputs.mean(axis=0, keepdims=True)
@@ -57,5 +56,5 @@ class FIDVID(DistributionMetric):
     def extractor_spec(self) -> ExtractorSpec:
         return ExtractorSpec(ResNet3DExtractor, "resnet3d50-pool", WEIGHTS, self.params.preprocessing)
 
-    def distance(self, pred_features: np.ndarray, gt_features: np.ndarray) -> float:
-        return frechet_distance_features(pred_features, gt_features, ddof=self.params.ddof)
+    def distance_function(self) -> Callable[[np.ndarray, np.ndarray], float]:
+        return partial(frechet_distance_features, ddof=self.params.ddof)

@@ -4,10 +4,11 @@ d² = |μ1 − μ2|² + tr Σ1 + tr Σ2 − 2 tr √(Σ1 Σ2).
 
 The trace term uses a symmetric route: Σ1 Σ2 is similar to M = Σ1^½ Σ2 Σ1^½ (M = Σ1^-½ (Σ1 Σ2) Σ1^½
 when Σ1 is invertible, and by continuity otherwise), so both have the same eigenvalues and
-tr √(Σ1 Σ2) = Σ √λ(M). M is symmetric positive semi-definite, so `eigh` applies: it is backward
-stable and never returns complex values, unlike scipy's Schur-based `sqrtm` of the non-symmetric
-product (which needs the eps retry and imaginary-part check of pytorch-fid, and takes minutes at
-2048-d on some CPUs, pytorch-fid#96).
+tr √(Σ1 Σ2) = Σ √λ(M). When Σ1 is positive definite, M = Lᵀ Σ2 L with the Cholesky factor Σ1 = L Lᵀ is
+similar too (Lᵀ (Σ1 Σ2) L⁻ᵀ) and costs a factorisation instead of an eigendecomposition. M is symmetric
+positive semi-definite, so `eigvalsh` applies: it is backward stable and never returns complex values,
+unlike scipy's Schur-based `sqrtm` of the non-symmetric product (which needs the eps retry and
+imaginary-part check of pytorch-fid, and takes minutes at 2048-d on some CPUs, pytorch-fid#96).
 
 Eigenvalues that are exactly zero in theory (rank-deficient covariances: fewer samples than
 dimensions, constant features) come out of `eigh` as ±(a few ulp × ‖M‖). Their square root would be
@@ -46,9 +47,15 @@ def sqrtm_psd(matrix: np.ndarray) -> np.ndarray:
 
 
 def trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
-    """tr √(Σ1 Σ2) for covariance matrices, as Σ √λ(Σ1^½ Σ2 Σ1^½) with eigh (see module docstring)."""
-    root = sqrtm_psd(sigma1)
-    middle = root @ _finite("sigma2", sigma2) @ root
+    """tr √(Σ1 Σ2) for covariance matrices, as Σ √λ(M) of a symmetric M similar to Σ1 Σ2 (module docstring):
+    M = Lᵀ Σ2 L with Σ1 = L Lᵀ (Cholesky) when Σ1 is positive definite — a factorisation and eigenvalues only,
+    about half the work of the eigendecomposition — else M = Σ1^½ Σ2 Σ1^½ with Σ1^½ from eigh."""
+    sigma1, sigma2 = _finite("sigma1", sigma1), _finite("sigma2", sigma2)
+    try:
+        factor = np.linalg.cholesky((sigma1 + sigma1.T) / 2)
+    except np.linalg.LinAlgError:  # singular (rank-deficient) Σ1: the eigh route clips its zero eigenvalues
+        factor = sqrtm_psd(sigma1)
+    middle = factor.T @ sigma2 @ factor
     values = np.linalg.eigvalsh((middle + middle.T) / 2)
     return float(np.sqrt(np.clip(values, 0.0, None)).sum())
 

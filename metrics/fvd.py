@@ -7,7 +7,9 @@ covariance convention (÷(N − 1) as np.cov, or ÷N as StyleGAN-V).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,9 +31,6 @@ class I3DExtractor(DeclaredExtractor):
         from a2bench.metrics.networks.i3d import load_i3d
 
         return for_execution(load_i3d(path, context.torch_device(), variant=self.spec.variant), context)
-
-    def inputs(self, frames: np.ndarray) -> np.ndarray:
-        return self.spec.preprocessing(frames)
 
 
 @dataclass(frozen=True)
@@ -59,5 +58,5 @@ class FVD(DistributionMetric):
     def extractor_spec(self) -> ExtractorSpec:
         return ExtractorSpec(I3DExtractor, "i3d-logits", WEIGHTS, self.params.clips, self.params.variant)
 
-    def distance(self, pred_features: np.ndarray, gt_features: np.ndarray) -> float:
-        return frechet_distance_features(pred_features, gt_features, ddof=self.params.ddof)
+    def distance_function(self) -> Callable[[np.ndarray, np.ndarray], float]:
+        return partial(frechet_distance_features, ddof=self.params.ddof)

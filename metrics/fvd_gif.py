@@ -13,11 +13,16 @@ ffmpeg-version-dependent variant is not reproduced (docs/metrics.md).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PIL import Image
 
 from a2bench.metrics.base import MissingInput
-from a2bench.metrics.preprocess import CLIP_LENGTH, Pipeline, disco_fvd_video, sliding_clips
+from a2bench.metrics.preprocess import CLIP_LENGTH, Pipeline, disco_video_device, pil_float_resize, windows
+
+if TYPE_CHECKING:
+    import torch
 
 DISCO_FVD_GIF = "disco-fvd-gif-mediancut256-pil-bicubic-224-window16-starts-0-to-T-17"
 
@@ -28,15 +33,23 @@ def gif_round_trip(frames: np.ndarray) -> np.ndarray:
                                 .convert("RGB")) for frame in frames])
 
 
-def disco_fvd_gif_clips(frames: np.ndarray) -> np.ndarray:
-    """fvd_gif input: the T − 16 GIF windows of the palette-quantised video, (T − 16, 3, 16, 224, 224)."""
+def _host(frames: np.ndarray) -> np.ndarray:
     if len(frames) <= CLIP_LENGTH:
         raise MissingInput(f"fvd_gif needs videos of at least {CLIP_LENGTH + 1} frames, got {len(frames)} (DisCo's GIF "
                            "script drops the window that ends at the last frame)",
                            fix=f"score videos with {CLIP_LENGTH + 1} frames or more, or leave fvd_gif out")
-    return sliding_clips(disco_fvd_video(gif_round_trip(frames)))[:-1]
+    return pil_float_resize(gif_round_trip(frames), 224, clip=False)
 
 
-DISCO_FVD_GIF_CLIPS = Pipeline(DISCO_FVD_GIF, disco_fvd_gif_clips,
+def _device(resized: torch.Tensor) -> torch.Tensor:
+    return windows(disco_video_device(resized))[:-1]
+
+
+DISCO_FVD_GIF_CLIPS = Pipeline(DISCO_FVD_GIF, _host, _device,
                                "DisCo's GIF windows (starts 0 … T − 17, T − 16 per video), each frame on its own "
                                "256-colour median-cut GIF palette, PIL bicubic 224")
+
+
+def disco_fvd_gif_clips(frames: np.ndarray) -> np.ndarray:
+    """fvd_gif input: the T − 16 GIF windows of the palette-quantised video, (T − 16, 3, 16, 224, 224)."""
+    return DISCO_FVD_GIF_CLIPS(frames)

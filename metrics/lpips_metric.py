@@ -8,13 +8,13 @@ Nothing is downloaded (networks/lpips_net.py loads both state_dicts over the pac
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from a2bench.metrics.base import FrameMetric, MetricContext
 from a2bench.metrics.registry import METRICS
-from a2bench.metrics.runtime import batches, exact_inference, for_execution, network_batch_size
+from a2bench.metrics.runtime import for_execution
 
 TRUNK_WEIGHTS = {"vgg": ("vgg16", "lpips-vgg-lin"), "alex": ("alexnet", "lpips-alex-lin")}
 
@@ -44,23 +44,21 @@ class LPIPS(FrameMetric):
         return TRUNK_WEIGHTS[self.params.net]
 
     def load(self, context: MetricContext) -> None:
+        from a2bench.metrics.networks.loading import load_once
         from a2bench.metrics.networks.lpips_net import load_lpips
 
-        backbone, linear = (weights.path for weights in self.resolved)
-        self.model = for_execution(load_lpips(self.params.net, backbone, linear, context.torch_device()), context)
+        backbone, linear = self.resolved
+        key = ("lpips", self.params.net, backbone.sha256, linear.sha256, context.torch_device())
+        self.model = load_once(key, lambda: for_execution(
+            load_lpips(self.params.net, backbone.path, linear.path, context.torch_device()), context))
 
     def per_frame(self, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-        import torch
+        """One distance per frame pair: uint8 frames uploaded as they are, scaled to [0,1] on the device."""
+        from a2bench.metrics.runtime import forward, upload
 
-        device = self.context.torch_device()
+        def unit(frames: np.ndarray) -> Any:
+            return upload(frames, self.context).permute(0, 3, 1, 2).float() / 255
 
-        def unit(frames: np.ndarray) -> torch.Tensor:
-            return torch.from_numpy(np.ascontiguousarray(frames.transpose(0, 3, 1, 2))).to(device).float() / 255
-
-        normalize = self.params.input_range == "[-1,1]"
-        values = []
-        with exact_inference(self.context):
-            for part in batches(len(pred), network_batch_size(self.context)):
-                distance = self.model(unit(pred[part]), unit(gt[part]), normalize=normalize)
-                values.append(distance.reshape(-1).double().cpu().numpy())
-        return np.concatenate(values) if values else np.zeros(0)
+        distances = forward(self.model, (unit(pred), unit(gt)), self.context,
+                            normalize=self.params.input_range == "[-1,1]")
+        return distances.reshape(-1).double().cpu().numpy()

@@ -1,53 +1,93 @@
-"""How learned metrics run their networks: exact fp32, one item per call, unless the context allows fast modes."""
+"""How learned metrics run their networks: exact fp32 in fixed-shape batches, unless the context allows --fast.
+
+Exact mode feeds every network batches of one fixed shape per device type (EXACT_BATCH; the last batch is
+padded), so an item's output cannot depend on which other items share its batch or where it sits in it
+(tested bit for bit); batches may therefore span videos. TF32 is off and cuDNN deterministic without
+autotuning; these process-wide flags, and the thread counts, are set once (`configure`), not per call.
+Inputs are uploaded as they come from the host pipelines (uint8 where the pipeline's tensor part resizes on
+the device), pinned on CUDA, and outputs stay on the device until a video's block is complete.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
+from a2bench.errors import A2BenchError
 from a2bench.metrics.base import MetricContext
 
-
-@contextmanager
-def exact_inference(context: MetricContext) -> Iterator[None]:
-    """No autograd; unless context.fast: TF32 off and cuDNN deterministic without autotuning. Global settings
-    are restored on exit. CPU oneDNN stays on: its fp32 kernels are deterministic for a given input shape, and
-    exact mode feeds one item at a time (network_batch_size), so results cannot depend on the batch size."""
-    import torch
-
-    cuda, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
-    saved = (cuda.allow_tf32, cudnn.allow_tf32, cudnn.benchmark, cudnn.deterministic)
-    cuda.allow_tf32 = cudnn.allow_tf32 = cudnn.benchmark = context.fast
-    cudnn.deterministic = not context.fast
-    try:
-        with torch.inference_mode():
-            yield
-    finally:
-        cuda.allow_tf32, cudnn.allow_tf32, cudnn.benchmark, cudnn.deterministic = saved
-
-
-def network_batch_size(context: MetricContext) -> int:
-    """Items per network call: one in exact mode, `context.batch_size` with --fast.
-
-    CPU kernels (oneDNN and plain GEMM alike) block their work by the batch shape, which moved Inception
-    features by 2e-5 between batch 1 and 16; feeding one frame or clip at a time makes results identical
-    whatever --batch-size is, and on CPU it is not slower (2.0 s vs 4.5 s for 16 Inception frames).
-    """
-    return max(1, context.batch_size) if context.fast else 1
+# Items per network call in exact mode, per device type. CPU: one (its kernels gain nothing from batching;
+# docs/metrics.md has the measurement); CUDA: a shape that fills an H100/H200-class GPU at 768×512.
+EXACT_BATCH = {"cpu": 1, "cuda": 16}
+DEVICE_FORMS = "auto, cpu, cuda or cuda:N"
+_CONFIGURED: dict[str, Any] = {}
 
 
 def device_type(context: MetricContext) -> str:
+    """`cpu` or `cuda` (imports torch only when the device is not plain `cpu`)."""
+    if context.device == "cpu":
+        return "cpu"
     import torch
 
     return torch.device(context.torch_device()).type
 
 
+def cpu_threads(context: MetricContext) -> int:
+    """Threads for the main process's torch/BLAS/OpenCV work: the cores the worker processes leave free on CPU,
+    one when a GPU runs the networks (the host then only feeds it)."""
+    if context.threads:
+        return context.threads
+    if device_type(context) != "cpu":
+        return 1
+    return max(1, (os.cpu_count() or 1) - max(0, context.workers))
+
+
+def configure(context: MetricContext) -> None:
+    """Set torch's process-wide state once for this context: thread counts, and (unless --fast) TF32 off and
+    cuDNN deterministic without autotuning. Calling it again with the same settings does nothing."""
+    import cv2
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    settings = {"threads": cpu_threads(context), "fast": context.fast}
+    if settings == _CONFIGURED:
+        return
+    if torch.get_num_threads() != settings["threads"]:
+        torch.set_num_threads(settings["threads"])
+    cv2.setNumThreads(settings["threads"])
+    threadpool_limits(settings["threads"])
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = context.fast
+    torch.backends.cudnn.benchmark = context.fast
+    torch.backends.cudnn.deterministic = not context.fast
+    _CONFIGURED.clear()
+    _CONFIGURED.update(settings)
+
+
+@contextmanager
+def exact_inference(context: MetricContext) -> Iterator[None]:
+    """The context's torch configuration (set once) and no autograd."""
+    import torch
+
+    configure(context)
+    with torch.inference_mode():
+        yield
+
+
+def network_batch_size(context: MetricContext) -> int:
+    """Items per network call: the device type's fixed exact shape, or `context.batch_size` with --fast."""
+    if context.fast:
+        return max(1, context.batch_size)
+    return EXACT_BATCH[device_type(context)]
+
+
 def uses_channels_last(context: MetricContext) -> bool:
     """Networks with the channels-last option run in it on CPU, where oneDNN's kernels are faster in that layout
-    (measured, 2 cores: I3D 0.54 → 0.40 s a clip, LPIPS-VGG 0.56 → 0.41 s a pair); other devices keep theirs."""
+    (docs/metrics.md has the measurements); other devices keep theirs."""
     return device_type(context) == "cpu"
 
 
@@ -62,17 +102,26 @@ def for_execution(network: Any, context: MetricContext) -> Any:
     return ChannelsLast(network) if uses_channels_last(context) else network
 
 
-def execution_tag(context: MetricContext, network: Any) -> str:
-    """How `network` computes features, for feature-cache keys: device type, exact or fast, memory layout.
+def device_label(context: MetricContext) -> str:
+    """`cpu`, or the GPU model with the torch and cuDNN versions (`cuda-nvidia-h200-torch2.5.1-cudnn90100`):
+    kernels differ between GPU models and library versions, so their features are never mixed."""
+    kind = device_type(context)
+    if kind != "cuda":
+        return kind
+    import torch
 
-    Different devices, batch shapes (--fast) and layouts change a feature's last bits, so exact features are
-    never mixed with features computed another way.
-    """
+    name = re.sub(r"[^a-z0-9]+", "-", torch.cuda.get_device_name(torch.device(context.torch_device())).lower())
+    return f"cuda-{name.strip('-')}-torch{torch.__version__.split('+')[0]}-cudnn{torch.backends.cudnn.version()}"
+
+
+def execution_tag(context: MetricContext, network: Any) -> str:
+    """How `network` computes features, for feature-cache keys and provenance: device (GPU model and library
+    versions), exact with its batch shape or fast with its batch size, memory layout."""
     from a2bench.metrics.networks.layout import ChannelsLast
 
     layout = "-channels-last" if isinstance(network, ChannelsLast) else ""
-    mode = f"fast{context.batch_size}" if context.fast else "exact"
-    return f"{device_type(context)}-{mode}{layout}"
+    mode = f"fast{context.batch_size}" if context.fast else f"exact-b{network_batch_size(context)}"
+    return f"{device_label(context)}-{mode}{layout}"
 
 
 def batches(count: int, size: int) -> Iterator[slice]:
@@ -82,28 +131,46 @@ def batches(count: int, size: int) -> Iterator[slice]:
         yield slice(start, min(count, start + step))
 
 
-def run_batched(network: Any, inputs: np.ndarray, context: MetricContext) -> np.ndarray:
-    """Network outputs (float64, (N, D)) for float32 inputs, `network_batch_size(context)` at a time."""
+def upload(array: np.ndarray, context: MetricContext) -> Any:
+    """A host array as a tensor on the context's device (through pinned memory on CUDA, without a sync)."""
     import torch
 
-    device = context.torch_device()
+    if device_type(context) == "cuda":
+        pinned = torch.empty(array.shape, dtype=torch.from_numpy(np.empty(0, array.dtype)).dtype, pin_memory=True)
+        pinned.numpy()[...] = array
+        return pinned.to(context.torch_device(), non_blocking=True)
+    writable = array.flags.writeable and array.flags.c_contiguous
+    return torch.from_numpy(array if writable else np.array(array))
+
+
+def forward(network: Callable[..., Any], inputs: tuple[Any, ...], context: MetricContext,
+            **options: Any) -> Any:
+    """Outputs (N, D) on the device of `network(*batch, **options)` over the inputs' first axis, in batches of
+    the fixed exact shape (the last one padded with zeros, its padding dropped) or of --fast's size."""
+    import torch
+
+    size, count = network_batch_size(context), len(inputs[0])
     outputs = []
     with exact_inference(context):
-        for part in batches(len(inputs), network_batch_size(context)):
-            chunk = torch.from_numpy(np.ascontiguousarray(inputs[part], dtype=np.float32)).to(device)
-            outputs.append(network(chunk).reshape(len(chunk), -1).double().cpu().numpy())
-    return np.concatenate(outputs)
+        for part in batches(count, size):
+            chunk = [x[part].contiguous() for x in inputs]
+            missing = size - len(chunk[0]) if not context.fast else 0
+            if missing:
+                chunk = [torch.cat([x, x.new_zeros((missing, *x.shape[1:]))]) for x in chunk]
+            out = network(*chunk, **options)
+            outputs.append(out[: part.stop - part.start].reshape(part.stop - part.start, -1))
+    if not outputs:
+        raise A2BenchError("a network was given no input")
+    return torch.cat(outputs)
 
 
-DEVICE_FORMS = "auto, cpu, cuda or cuda:N"
+def run_batched(network: Any, inputs: np.ndarray, context: MetricContext) -> np.ndarray:
+    """Network outputs (float64, (N, D)) for host inputs, as `forward` computes them."""
+    return forward(network, (upload(inputs, context),), context).double().cpu().numpy()
 
 
 def check_device(device: str) -> str:
     """`device` when torch can run on it; a one-line error naming the device and the fix otherwise."""
-    import re
-
-    from a2bench.errors import A2BenchError
-
     if device in ("auto", "cpu"):
         return device
     match = re.fullmatch(r"cuda(?::(\d+))?", device)

@@ -120,7 +120,7 @@ def test_extractor_keys_name_how_features_were_computed(random_weights: Path) ->
 
     exact, fast = keys(), keys(fast=True, batch_size=8)
     assert not exact & fast
-    assert all(key.endswith("cpu-exact") or key.endswith("cpu-exact-channels-last") for key in exact)
-    assert any(key.endswith("cpu-exact-channels-last") and key.startswith("i3d-") for key in exact)
+    assert all(key.endswith("cpu-exact-b1") or key.endswith("cpu-exact-b1-channels-last") for key in exact)
+    assert any(key.endswith("cpu-exact-b1-channels-last") and key.startswith("i3d-") for key in exact)
     assert all(":cpu-fast8" in key for key in fast)
     assert keys(fast=True, batch_size=4) != fast

@@ -63,21 +63,30 @@ def test_missing_weights_raise_weights_missing(tmp_path: Path) -> None:
             get_metric("a2bench-v1", name).prepare(context(tmp_path))
 
 
-def test_exact_inference_disables_tf32_then_restores() -> None:
-    before = torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = True
+def test_torch_flags_and_threads_are_set_once_per_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    from a2bench.metrics import runtime
+
+    monkeypatch.setattr(runtime, "_CONFIGURED", {})
+    before = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.benchmark,
+              torch.backends.cudnn.deterministic, torch.get_num_threads())
     try:
-        with exact_inference(MetricContext(fast=False)):
+        torch.backends.cuda.matmul.allow_tf32 = True
+        with exact_inference(MetricContext(fast=False, threads=1)):
             assert not torch.backends.cuda.matmul.allow_tf32 and not torch.backends.cudnn.allow_tf32
-            assert torch.backends.cudnn.deterministic
-            assert torch.is_inference_mode_enabled()
-        assert torch.backends.cuda.matmul.allow_tf32 and not torch.backends.cudnn.deterministic
-        with exact_inference(MetricContext(fast=True)):
-            assert torch.backends.cudnn.benchmark and not torch.backends.cudnn.deterministic
-        assert network_batch_size(MetricContext(batch_size=8)) == 1
+            assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
+            assert torch.is_inference_mode_enabled() and torch.get_num_threads() == 1
+        assert not torch.backends.cuda.matmul.allow_tf32  # set once for the process, not restored per call
+        torch.backends.cuda.matmul.allow_tf32 = True
+        runtime.configure(MetricContext(fast=False, threads=1))  # same settings: nothing is touched again
+        assert torch.backends.cuda.matmul.allow_tf32
+        runtime.configure(MetricContext(fast=True, threads=1))
+        assert torch.backends.cudnn.benchmark and not torch.backends.cudnn.deterministic
+        assert network_batch_size(MetricContext(batch_size=8)) == runtime.EXACT_BATCH["cpu"]
         assert network_batch_size(MetricContext(batch_size=8, fast=True)) == 8
     finally:
-        torch.backends.cuda.matmul.allow_tf32 = before
+        (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic,
+         threads) = before
+        torch.set_num_threads(threads)
 
 
 # ---------------------------------------------------------------- LPIPS

@@ -74,13 +74,13 @@ def test_suite_value_follows_the_declared_reduction() -> None:
 def test_both_clip_metrics_share_one_embedding_pass_per_frame(uneven: list[VideoPair], random_weights: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     embedded: list[int] = []
-    original = ClipImageExtractor.extract
+    original = ClipImageExtractor.extract_hosted
 
-    def counting(self: ClipImageExtractor, frames: np.ndarray) -> np.ndarray:
-        embedded.append(len(frames))
-        return original(self, frames)
+    def counting(self: ClipImageExtractor, hosted: np.ndarray) -> np.ndarray:
+        embedded.append(len(hosted))
+        return original(self, hosted)
 
-    monkeypatch.setattr(ClipImageExtractor, "extract", counting)
+    monkeypatch.setattr(ClipImageExtractor, "extract_hosted", counting)
     protocol = get_protocol("animatex-paper")
     scorer = Scorer(protocol, protocol.resolve(["clip_identity", "clip_temporal"]),
                     MetricContext(weights_dir=random_weights))
@@ -101,7 +101,7 @@ def test_weights_are_resolved_and_hashed_once_and_networks_loaded_once(random_we
         return original(name, weights_dir)
 
     monkeypatch.setattr(store, "resolve", counting)
-    monkeypatch.setattr("a2bench.metrics.base._NETWORKS", {})
+    monkeypatch.setattr("a2bench.metrics.networks.loading._LOADED", {})
     protocol = get_protocol("animatex-paper")
     scorer = Scorer(protocol, protocol.resolve(["lpips", "fid", "fid_vid", "fvd", "fvd_gif", "clip_identity",
                                                 "clip_temporal"]), MetricContext(weights_dir=random_weights))

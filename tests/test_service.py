@@ -99,7 +99,8 @@ def test_resume_keeps_values_of_unchanged_cases_and_rescores_changed_ones(
         folders: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run = tmp_path / "run"
     pairs = match_folders(folders["method-a"], folders["gt"])
-    prepare(run, ScoringOptions(device="cpu"), Target(), pairs).score("m", pairs)
+    serial = ScoringOptions(device="cpu", workers=0)  # scored in this process, where PSNR is counted
+    prepare(run, serial, Target(), pairs).score("m", pairs)
     first = export_results(run)["methods"]["m"]
     computed: list[int] = []
     original = PSNR.per_frame
@@ -109,10 +110,10 @@ def test_resume_keeps_values_of_unchanged_cases_and_rescores_changed_ones(
         return original(self, pred, gt)
 
     monkeypatch.setattr(PSNR, "per_frame", counting)
-    prepare(run, ScoringOptions(device="cpu"), Target(), pairs).score("m", pairs)
+    prepare(run, serial, Target(), pairs).score("m", pairs)
     assert computed == [] and export_results(run)["methods"]["m"] == first
     write_video(folders["method-a"] / "c2", video(seed=99))  # a new prediction for one case
-    prepare(run, ScoringOptions(device="cpu"), Target(), pairs).score("m", pairs)
+    prepare(run, serial, Target(), pairs).score("m", pairs)
     assert computed == [6]
     changed = export_results(run)["methods"]["m"]["per_case"]
     assert changed["c1"] == first["per_case"]["c1"] and changed["c2"] != first["per_case"]["c2"]

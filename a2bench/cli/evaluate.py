@@ -47,7 +47,7 @@ def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predic
              = False,
              protocol: ProtocolOption = "animatex-paper", metrics: MetricsOption = None,
              weights_dir: WeightsDirOption = None, device: DeviceOption = "auto", batch_size: BatchOption = 16,
-             workers: WorkersOption = 0, fast: FastOption = False, seed: SeedOption = 0,
+             workers: WorkersOption = None, fast: FastOption = False, seed: SeedOption = 0,
              bootstrap_resamples: ResamplesOption = 200, cache_dir: CacheDirOption = None, cache: CacheOption = True,
              root: RootOption = None, quiet: QuietOption = False) -> None:
     """Score a folder of predicted videos against a folder of ground-truth videos (or a suite)."""

@@ -16,7 +16,9 @@ WeightsDirOption = Annotated[Path | None, typer.Option(
     "--weights-dir", help="Weights folder (default: $A2BENCH_WEIGHTS or the per-user cache).")]
 DeviceOption = Annotated[str, typer.Option("--device", help="auto, cpu, cuda or cuda:N.")]
 BatchOption = Annotated[int, typer.Option("--batch-size", min=1, help="Frames or clips per network batch.")]
-WorkersOption = Annotated[int, typer.Option("--workers", min=0, help="Threads decoding videos ahead.")]
+WorkersOption = Annotated[int | None, typer.Option(
+    "--workers", min=0, help="Host worker processes decoding, hashing and preprocessing ahead of the networks "
+    "(default: one per core but one, at most 16; 0: all in this process). Results do not depend on it.")]
 FastOption = Annotated[bool, typer.Option("--fast", help="Allow TF32/cuDNN autotuning (recorded; not exact).")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Bootstrap seed.")]
 ResamplesOption = Annotated[int, typer.Option(

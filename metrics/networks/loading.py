@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
@@ -29,3 +30,14 @@ def load_state_dict_lenient(model: nn.Module, state: dict[str, torch.Tensor], pa
 def prepared(model: Net, device: str | torch.device) -> Net:
     """Eval mode, no gradients, on `device`."""
     return model.eval().requires_grad_(False).to(device)
+
+
+_LOADED: dict[Hashable, Any] = {}
+
+
+def load_once(key: Hashable, build: Callable[[], Any]) -> Any:
+    """The network loaded under `key` (its class, weights sha256s, variant, device), built on first request:
+    each network is loaded once per process however many metrics or extractors use it."""
+    if key not in _LOADED:
+        _LOADED[key] = build()
+    return _LOADED[key]

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Prepare the one-command GPU check (benchmarks/gpu/README.md): download, on this machine, the wheels the GPU
+# machine lacks (it has no network) into the git-ignored folder .whl/, and build a2bench's own wheel there.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PYTHON=${PYTHON:-python3}
+rm -rf .whl && mkdir -p .whl
+# The GPU machine's python3 is CPython 3.12 with torch, torchvision, opencv, scikit-image, scipy, pandas, typer,
+# rich, jinja2, torchmetrics, huggingface_hub, threadpoolctl, timm, regex, pyyaml and tqdm already installed.
+WHEELS=(lpips==0.1.4 pytorch-fid==0.3.0 open_clip_torch==3.3.0 ftfy==6.3.1 wcwidth==0.9.4 av==18.1.0
+        pydantic==2.14.4 pydantic-core==2.50.5 annotated-types==0.8.0 typing-inspection==0.4.5
+        platformdirs==4.14.9 clean-fid==0.1.35)
+"$PYTHON" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+  --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
+  --platform manylinux2014_x86_64 --platform manylinux1_x86_64 -d .whl "${WHEELS[@]}"
+"$PYTHON" -m pip wheel -q --no-deps --no-build-isolation -w .whl .
+grep -qx '/.whl/' .git/info/exclude 2>/dev/null || echo '/.whl/' >> .git/info/exclude
+du -sh .whl

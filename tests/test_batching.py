@@ -1,0 +1,138 @@
+"""Exact mode's fixed batch shape: an item's output does not depend on its neighbours or its position in the
+batch (bit for bit), and scores do not depend on worker processes, case order or how videos are grouped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from a2bench.metrics import get_protocol, runtime
+from a2bench.metrics.base import MetricContext
+from a2bench.metrics.runtime import forward
+from a2bench.results import build_results
+from a2bench.scoring import Scorer, VideoPair, score_pairs
+from a2bench.video.io import write_video
+from a2bench.weights.registry import WEIGHTS
+
+SHAPE = 4  # a fixed batch shape larger than CPU's default, so neighbours and padding really occur
+
+
+def _outputs_of_item_zero(network: object, items: torch.Tensor, context: MetricContext) -> list[torch.Tensor]:
+    """Item 0's output alone (padded), among neighbours at every position, and with the batch full."""
+    others = items[1:]
+    results = [forward(network, (items[:1],), context)[0]]
+    for position in range(SHAPE):
+        batch = torch.cat([others[:position], items[:1], others[position:SHAPE - 1]])
+        results.append(forward(network, (batch,), context)[position])
+    return results
+
+
+def _networks(weights: Path, context: MetricContext) -> dict[str, tuple[object, torch.Tensor]]:
+    from a2bench.metrics.networks.i3d import load_i3d
+    from a2bench.metrics.networks.inception import load_fid_inception
+    from a2bench.metrics.networks.resnet3d import load_resnet3d50
+
+    rng = np.random.default_rng(3)
+
+    def noise(*shape: int) -> torch.Tensor:
+        return torch.from_numpy(rng.uniform(-1, 1, size=shape).astype(np.float32))
+
+    return {
+        "fid-inception": (load_fid_inception(weights / WEIGHTS["fid-inception"].filename), noise(5, 3, 299, 299)),
+        "i3d": (runtime.for_execution(load_i3d(weights / WEIGHTS["i3d-kinetics400"].filename, variant="disco"),
+                                      context), noise(5, 3, 16, 224, 224)),
+        "resnet3d": (load_resnet3d50(weights / WEIGHTS["resnet3d50-kinetics"].filename), noise(5, 3, 16, 112, 112)),
+    }
+
+
+@pytest.mark.slow
+def test_features_are_bit_identical_whatever_the_neighbours_and_position(random_weights: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(runtime.EXACT_BATCH, "cpu", SHAPE)
+    context = MetricContext(device="cpu", weights_dir=random_weights)
+    for name, (network, items) in _networks(random_weights, context).items():
+        outputs = _outputs_of_item_zero(network, items, context)
+        assert all(torch.equal(outputs[0], other) for other in outputs[1:]), name
+
+
+def test_lpips_pairs_are_bit_identical_whatever_the_neighbours(random_weights: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(runtime.EXACT_BATCH, "cpu", SHAPE)
+    metric = get_protocol("a2bench-v1").get_metric("lpips")
+    metric.prepare(MetricContext(device="cpu", weights_dir=random_weights))
+    frames = np.random.default_rng(4).integers(0, 256, (5, 2, 40, 48, 3), dtype=np.uint8)
+    pred, gt = frames[:, 0], frames[:, 1]
+    alone = metric.per_frame(pred[:1], gt[:1])[0]
+    for position in range(SHAPE):
+        order = [*range(1, position + 1), 0, *range(position + 1, SHAPE)]
+        assert metric.per_frame(pred[order], gt[order])[position] == alone
+
+
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory: pytest.TempPathFactory) -> list[VideoPair]:
+    folder = tmp_path_factory.mktemp("grouping")
+    rng = np.random.default_rng(8)
+    made = []
+    for index in range(4):
+        gt = np.repeat(np.repeat(rng.integers(0, 256, (17, 5, 6, 3), dtype=np.uint8), 8, 1), 8, 2)
+        pred = np.clip(gt.astype(int) + rng.integers(-30, 31, gt.shape), 0, 255).astype(np.uint8)
+        made.append(VideoPair(f"case{index}", write_video(folder / f"pred{index}", pred),
+                              write_video(folder / f"gt{index}", gt), write_video(folder / f"ref{index}", gt[:1])
+                              / "00000.png"))
+    return made
+
+
+def _scores(pairs: list[VideoPair], weights: Path, workers: int, threads: int | None = None) -> dict:
+    protocol = get_protocol("animatex-paper")
+    metrics = protocol.resolve(["psnr", "ssim", "lpips", "clip_identity", "fid", "fvd", "fvd_gif"])
+    context = MetricContext(device="cpu", weights_dir=weights, workers=workers, threads=threads)
+    outcome = score_pairs(pairs, Scorer(protocol, metrics, context, bootstrap_resamples=10), workers=workers)
+    assert not outcome.skipped, outcome.skipped
+    return build_results(protocol, None, {}, {"m": outcome}, metrics)["methods"]["m"]
+
+
+def _flatten(document: dict, prefix: str = "") -> dict[str, float]:
+    flat: dict[str, float] = {}
+    for key, value in document.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        elif isinstance(value, list):
+            flat.update({f"{prefix}{key}[{i}]": v for i, v in enumerate(value)})
+        elif isinstance(value, int | float) and value is not None:
+            flat[f"{prefix}{key}"] = float(value)
+    return flat
+
+
+@pytest.mark.slow
+def test_scores_do_not_depend_on_workers_or_case_order(pairs: list[VideoPair], random_weights: Path) -> None:
+    """With the main process's thread count held, worker processes change nothing, bit for bit; the default
+    thread count (the cores the workers leave) moves only network outputs, in their last bits."""
+    held = _scores(pairs, random_weights, workers=0, threads=1)
+    assert _scores(list(reversed(pairs)), random_weights, workers=2, threads=1) == held
+    serial, parallel = (_flatten(_scores(list(order), random_weights, workers=w))
+                        for order, w in ((pairs, 0), (reversed(pairs), 2)))
+    assert serial.keys() == parallel.keys()
+    for key, value in serial.items():
+        assert parallel[key] == pytest.approx(value, rel=1e-6, abs=1e-12), key
+        if key.split(".")[-1].startswith(("psnr", "ssim")) or ".psnr" in key or ".ssim" in key:
+            assert parallel[key] == value, key  # computed by the host stage: identical wherever it runs
+
+
+def test_bootstrap_intervals_are_the_same_whatever_the_parallelism() -> None:
+    from functools import partial
+
+    from a2bench.casework import HostPool
+    from a2bench.metrics.bootstrap import distribution_ci
+    from a2bench.metrics.frechet import frechet_distance_features
+
+    rng = np.random.default_rng(12)
+    pred = [rng.normal(size=(3, 24)) + index for index in range(9)]
+    gt = [rng.normal(size=(3, 24)) for _ in range(9)]
+    distance = partial(frechet_distance_features, ddof=1)
+    serial = distribution_ci(pred, gt, distance, seed=4, resamples=30)
+    with HostPool(2) as pool:
+        parallel = distribution_ci(pred, gt, distance, seed=4, resamples=30, pool=pool)
+    assert serial is not None and parallel == serial
