@@ -275,3 +275,20 @@ def test_a_command_dies_with_the_worker_that_started_it(tmp_path: Path) -> None:
     worker.wait()
     time.sleep(0.3)
     assert gone(child)
+
+
+def test_a_jobs_peak_gpu_memory_is_recorded_with_its_result(synth_mini: Suite, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from a2bench.data.settings import open_setting
+    from a2bench.generate.job import JobSpec, execute
+    from a2bench.generate.runner import case_files, job_paths
+
+    monkeypatch.setitem(sys.modules, "pynvml", _fake_nvml([1000, 5000]))
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    case = open_setting(synth_mini).cases[0]
+    output, workdir, log = job_paths(tmp_path, "static", 0, case.id)
+    spec = JobSpec("static", case.id, 0, "self", case_files(open_setting(synth_mini), case, {}), (256, 256), 8,
+                   output, workdir, log)
+    result = execute(spec, "cuda:0")
+    assert result.done and result.peak_gpu_bytes == 4000 and result.device == "cuda:0"
+    assert execute(spec, "cpu").peak_gpu_bytes is None
