@@ -152,16 +152,17 @@ def test_merge_refuses_runs_of_another_setting_or_protocol(synth_mini: Suite, tm
 
 
 def test_run_scores_folders_made_elsewhere_and_reports_every_failed_case(synth_mini: Suite, tmp_path: Path) -> None:
-    assert generate(synth_mini, tmp_path / "gen", "--method", "static").returncode == 0
+    out = tmp_path / "run"
+    assert generate(synth_mini, out, "--method", "static").returncode == 0
     theirs = tmp_path / "theirs"
-    shutil.copytree(tmp_path / "gen" / "videos" / "static" / "seed-0", theirs)
+    shutil.copytree(out / "videos" / "static" / "seed-0", theirs)
     shutil.rmtree(theirs / "lanky-dance-03")
     (theirs / "extra-clip.mp4").write_bytes(b"")
-    out = tmp_path / "run"
     result = run_cli("run", "--suite", "synth-mini", "--root", synth_mini.folder.parent, "--methods",
                      f"static,theirs={theirs},animate-x", "--metrics", "psnr,l1", "--out", out)
     assert_clean_failure(result, "jobs failed")
     assert "not cases of synth-mini and were ignored: extra-clip" in result.stderr
+    assert {r["attempts"] for r in jobs(out) if r["method"] == "static"} == {1}  # generated once
     results = json.loads((out / "results.json").read_text())
     static, folder, missing = (results["methods"][m] for m in ("static", "theirs", "animate-x"))
     assert static["failed"] == {} and static["cost"]["videos"] == CASES and static["cost"]["peak_gpu_bytes"] is None
@@ -294,11 +295,12 @@ def test_the_generation_commands_have_help(command: list[str]) -> None:
 
 
 def test_evaluate_lists_missing_and_unexpected_files_together(synth_mini: Suite, tmp_path: Path) -> None:
-    assert generate(synth_mini, tmp_path / "gen", "--method", "static").returncode == 0
     folder = tmp_path / "videos"
-    shutil.copytree(tmp_path / "gen" / "videos" / "static" / "seed-0", folder)
-    shutil.rmtree(folder / "chibi-dance-02")
-    shutil.copytree(folder / "humanoid-dance-00", folder / "not-a-case")
+    folder.mkdir()
+    for case in synth_mini.cases():
+        if case.id != "chibi-dance-02":
+            (folder / f"{case.id}.mp4").write_bytes(b"")
+    (folder / "not-a-case.mp4").write_bytes(b"")
     result = run_cli("evaluate", "--pred", folder, "--suite", "synth-mini", "--root", synth_mini.folder.parent,
                      "--method", "theirs", "--metrics", "psnr")
     assert_clean_failure(result, "'not-a-case' are not cases of synth-mini", "no prediction for 'chibi-dance-02'")
