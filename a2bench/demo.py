@@ -1,4 +1,4 @@
-"""The demo: generate synth-mini, run the CPU baselines, score them through the evaluation service, report."""
+"""The demo: `a2bench run` on synth-mini with the two CPU baselines, after generating the suite itself."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from a2bench.data.prepare import prepare_generated
-from a2bench.data.settings import open_setting
 from a2bench.data.suites import open_suite
-from a2bench.evaluation import ScoringOptions, Target, export_results, prepare, write_reports
-from a2bench.generate.adapter import get_adapter
-from a2bench.generate.runner import run_method
+from a2bench.evaluation import ScoringOptions
+from a2bench.generate.runner import GenerateOptions
 from a2bench.metrics.registry import DEFAULT_PROTOCOL, get_protocol
-from a2bench.pairs import match_suite
 from a2bench.progress import progress_bar
+from a2bench.run import run_suite
 
 DEMO_SUITE = "synth-mini"
 DEMO_METHODS = ("static", "pose-warp")
@@ -32,26 +30,16 @@ class DemoOutcome:
 
 
 def run_demo(out_dir: Path, root: Path | None = None, quiet: bool = False) -> DemoOutcome:
-    """Prepare the suite, generate and score every demo method (resuming earlier work), render reports.
+    """Prepare the suite, then `run` it: generate and score every demo method (resuming earlier work), report.
 
     Every metric of the default protocol is requested: those whose weights are not installed are listed as
     skipped with the command that fetches them, rather than silently left out.
     """
     suite = open_suite(DEMO_SUITE, root)
-    cases = suite.cases()
-    with progress_bar(f"Preparing {suite.name}", len(cases), quiet) as advance:
+    with progress_bar(f"Preparing {suite.name}", len(suite.manifest.cases), quiet) as advance:
         prepare_generated(suite, on_case=advance)
-    target = Target(open_setting(suite, "self"))
-    size = suite.manifest.protocol_defaults.resolution
-    for method in DEMO_METHODS:
-        with progress_bar(f"Generating {method}", len(cases), quiet) as advance:
-            videos = run_method(get_adapter(method), cases, size, out_dir / "videos", GENERATION_SEED,
-                                on_case=advance)
-        pairs = match_suite(videos, target.setting)  # type: ignore[arg-type]
-        options = ScoringOptions(device="cpu", metrics=get_protocol(DEFAULT_PROTOCOL).metric_names(), workers=0)
-        evaluation = prepare(out_dir, options, target, pairs, {"generation": GENERATION_SEED})
-        with progress_bar(f"Scoring {method}", len(pairs), quiet) as advance:
-            evaluation.score(method, pairs, on_case=advance)
-    results = export_results(out_dir)
-    json_path, html_path, md_path = write_reports(results, out_dir)
-    return DemoOutcome(results, json_path, html_path, md_path)
+    generation = GenerateOptions(suite=DEMO_SUITE, methods=DEMO_METHODS, seeds=(GENERATION_SEED,), devices=("cpu",),
+                                 root=root)
+    scoring = ScoringOptions(device="cpu", metrics=get_protocol(DEFAULT_PROTOCOL).metric_names(), workers=0)
+    outcome = run_suite(out_dir, generation, scoring, quiet=quiet)
+    return DemoOutcome(outcome.results, outcome.results_path, outcome.html_path, outcome.markdown_path)

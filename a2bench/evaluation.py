@@ -29,9 +29,17 @@ from a2bench.metrics.registry import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
 from a2bench.names import check_name
 from a2bench.pairs import VideoPair, files_fingerprint
 from a2bench.provenance import collect, now
-from a2bench.results import RESULTS_FILE, protocol_record, results_document, write_json
+from a2bench.results import (
+    RESULTS_FILE,
+    cost_entry,
+    method_entry,
+    protocol_record,
+    results_document,
+    seeds_entry,
+    write_json,
+)
 from a2bench.scoring import CaseScore, MethodOutcome, Scorer, score_pairs
-from a2bench.store import STORE_FILE, Store
+from a2bench.store import STORE_FILE, JobRow, Store
 from a2bench.writable import require_writable_folder
 
 HTML_FILE = "leaderboard.html"
@@ -149,7 +157,7 @@ class Evaluation:
     scorer: Scorer
     target: Target
     identity: dict[str, Any]
-    seeds: dict[str, int]
+    seeds: dict[str, Any]
     run_id: int = 0
 
     def score(self, method: str, pairs: Sequence[VideoPair], on_case: Callable[[str], None] | None = None,
@@ -187,7 +195,7 @@ class Evaluation:
 
 
 def prepare(run_dir: Path, options: ScoringOptions, target: Target, pairs: Sequence[VideoPair],
-            seeds: Mapping[str, int] | None = None) -> Evaluation:
+            seeds: Mapping[str, Any] | None = None) -> Evaluation:
     """Check every option and the output folder, build the scorer: all before a single video is scored.
     `seeds` are recorded beside the bootstrap seed (e.g. the generation seed of `run`)."""
     from a2bench.metrics.runtime import check_device
@@ -210,27 +218,68 @@ def prepare(run_dir: Path, options: ScoringOptions, target: Target, pairs: Seque
 
 
 def export_results(run_dir: Path) -> dict[str, Any]:
-    """The results document of a run directory, as it was scored (its stored protocol version and digest)."""
+    """The results document of a run directory, as it was scored (its stored protocol version and digest), with
+    each generated method's failed cases, cost and what the harness did (see a2bench.results)."""
     with Store(run_dir / STORE_FILE, create=False) as store:
         run_id = store.run_id()
         if run_id is None:
             raise A2BenchError("the run database holds no run", path=store.path, fix="score into it first")
         run = store.run(run_id)
-        methods, videos = {}, {}
+        outcomes: dict[str, dict[int, MethodOutcome]] = {}
+        videos: dict[str, dict[int, dict[str, str]]] = {}
         for method, seed in store.methods(run_id):
             distribution, skipped = store.set_values(run_id, method, seed)
-            methods[method] = MethodOutcome(store.case_scores(run_id, method, seed), distribution, skipped)
-            videos[method] = store.videos(run_id, method, seed)
+            outcomes.setdefault(method, {})[seed] = MethodOutcome(store.case_scores(run_id, method, seed),
+                                                                  distribution, skipped)
+            videos.setdefault(method, {})[seed] = store.videos(run_id, method, seed)
+        jobs = {method: store.jobs(method) for method in store.job_methods()}
         cases = store.run_cases(run_id)
     identity = run["identity"]
     provenance = {**run["provenance"], "run_created_at": run["created_at"]}
     run_block = {"device_type": identity["device_type"], "mode": identity["mode"], "weights": identity["weights"]}
-    document = results_document(run["protocol"], identity["suite"], run_block, provenance, methods,
-                                seed=provenance.get("seeds", {}).get("bootstrap", DEFAULT_SEED))
+    bootstrap = provenance.get("seeds", {}).get("bootstrap", DEFAULT_SEED)
+    document = results_document(run["protocol"], identity["suite"], run_block, provenance, {}, seed=bootstrap)
+    info = run["protocol"]["metric_info"]
+    for method in [*jobs, *(m for m in outcomes if m not in jobs)]:
+        blocks = {seed: {**method_entry(outcome, info, bootstrap), "videos": videos[method][seed]}
+                  for seed, outcome in sorted(outcomes.get(method, {}).items())}
+        if not blocks:
+            entry = {**method_entry(MethodOutcome([], {}, {}), info, bootstrap), "videos": {}}
+        elif len(blocks) == 1:
+            entry = next(iter(blocks.values()))
+        else:
+            entry = {**seeds_entry(blocks), "videos": blocks[min(blocks)]["videos"]}
+        entry.update(_job_entries(jobs.get(method, []), blocks))
+        document["methods"][method] = entry
     document["cases"] = cases
-    for method, paths in videos.items():
-        document["methods"][method]["videos"] = paths
     return document
+
+
+def _job_entries(jobs: Sequence[JobRow], blocks: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+    """A generated method's `failed`, `cost` and `generation` entries (nothing for methods without jobs)."""
+    if not jobs:
+        return {}
+    several = len({job.seed for job in jobs}) > 1
+    failed: dict[str, list[str]] = {}
+    for job in jobs:
+        if job.state == "done" and job.case_id in blocks.get(job.seed, {}).get("per_case", {}):
+            continue
+        reason = job.reason if job.state == "failed" else (
+            "generated but not scored yet (run the same `a2bench run` again)" if job.state == "done"
+            else "not generated yet (the run was interrupted; run it again)")
+        failed.setdefault(job.case_id, []).append(f"seed {job.seed}: {reason}" if several else str(reason))
+    entries: dict[str, Any] = {"failed": {case: "; ".join(reasons) for case, reasons in sorted(failed.items())}}
+    generated = [job for job in jobs if job.source == "adapter" and job.state == "done"]
+    if generated:
+        entries["cost"] = cost_entry([job.seconds or 0.0 for job in generated],
+                                     [job.peak_gpu_bytes for job in generated])
+    done = {}
+    for job in sorted(generated, key=lambda j: -j.seed):
+        if job.normalised:
+            done[job.case_id] = dict(job.normalised)
+    if done:
+        entries["generation"] = dict(sorted(done.items()))
+    return entries
 
 
 def protocol_drift(results: Mapping[str, Any]) -> str | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from a2bench.data.hashing import file_sha256
 from a2bench.data.settings import Expected, SuiteSetting
-from a2bench.data.suites import require_verified, restore_hint
+from a2bench.data.suites import Case, require_verified, restore_hint
 from a2bench.errors import DataError, MatchError
 from a2bench.video.io import FRAME_SUFFIXES, discover_videos, frame_files
 
@@ -90,26 +90,39 @@ def match_folders(pred_dir: Path, gt_dir: Path, ref_dir: Path | None = None) -> 
 
 
 def match_suite(pred_dir: Path, target: SuiteSetting, verify: bool = True) -> list[VideoPair]:
-    """Pair predictions with a suite's ground truth (and reference images) under a setting, by case id."""
+    """Pair predictions with a suite's ground truth (and reference images) under a setting, by case id; files
+    that are not cases and cases without a file are listed together in one error."""
     suite = target.suite
     _require_folder("predictions", pred_dir)
     preds = discover_videos(pred_dir)
+    cases = _scored_cases(target)
+    unknown, missing = sorted(set(preds) - set(cases)), sorted(set(cases) - set(preds))
+    if unknown or missing:
+        problems = ([f"{_names(unknown)} are not cases of {suite.name}"] if unknown else []) + \
+                   ([f"no prediction for {_names(missing)}"] if missing else [])
+        raise MatchError("; ".join(problems), path=pred_dir,
+                         fix=f"name each video after its case id (see {suite.folder}) and generate every case")
+    return suite_pairs(target, preds, verify)
+
+
+def _scored_cases(target: SuiteSetting) -> dict[str, Case]:
     cases = {case.id: case for case in target.cases if case.ground_truth is not None}
     if not cases:
-        raise MatchError(f"suite '{suite.name}' has no ground-truth videos", path=suite.folder,
-                         fix=restore_hint(suite.manifest))
-    unknown = sorted(set(preds) - set(cases))
-    if unknown:
-        raise MatchError(f"{_names(unknown)} are not cases of {suite.name}", path=pred_dir,
-                         fix=f"name each video after its case id (see {suite.folder})")
-    missing = sorted(set(cases) - set(preds))
-    if missing:
-        raise MatchError(f"no prediction for {_names(missing)}", path=pred_dir,
-                         fix=f"generate every case of {suite.name}")
+        raise MatchError(f"suite '{target.suite.name}' has no ground-truth videos", path=target.suite.folder,
+                         fix=restore_hint(target.suite.manifest))
+    return cases
+
+
+def suite_pairs(target: SuiteSetting, preds: Mapping[str, Path], verify: bool = True) -> list[VideoPair]:
+    """Pairs of the given predictions (by case id, each a case of the setting) with the setting's ground truth
+    and reference images, each carrying the manifest's hashes when `verify`."""
+    suite = target.suite
+    cases = _scored_cases(target)
     require_verified(suite, full=False)
     restore = restore_hint(suite.manifest)
     pairs = []
-    for case_id, case in sorted(cases.items()):
+    for case_id in sorted(preds):
+        case = cases[case_id]
         expected = None
         if verify:
             expected = ExpectedFiles(target.expected[(case_id, "ground_truth")],

@@ -4,16 +4,21 @@ A run directory holds one run: its identity (protocol id, version, digest and de
 and setting, metrics, device type, execution mode, weights sha256s) and provenance, then per method and seed
 the scored cases (with the digests of the decoded videos and the prediction's path), the suite's cases
 (tags, and the paths of their ground truth, reference and skeleton), per-case metric values with their item counts,
-set values (distribution metrics and skipped metrics), the feature blocks distribution metrics used, and the
-videos generated. Each case lands in one transaction, so a killed run resumes with nothing lost and nothing
-counted twice.
+set values (distribution metrics and skipped metrics) and the feature blocks distribution metrics used. Each case
+lands in one transaction, so a killed run resumes with nothing lost and nothing counted twice.
+
+Generation adds the suite it generates for (`generation`: suite, fingerprint, setting, derivation) and one row
+per job (`jobs`: method × case × seed × setting) with its state — pending, running, done or failed —, the finished
+video, the reason and log tail of a failure, wall time, peak GPU memory and what the harness did to the output.
+A job is marked done only after its video was renamed into place, in one transaction.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +35,6 @@ CREATE TABLE IF NOT EXISTS runs (
     identity TEXT NOT NULL,
     protocol TEXT NOT NULL,
     provenance TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS videos (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    method TEXT NOT NULL,
-    case_id TEXT NOT NULL,
-    seed INTEGER NOT NULL,
-    path TEXT NOT NULL,
-    PRIMARY KEY (run_id, method, case_id, seed)
 );
 CREATE TABLE IF NOT EXISTS cases (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -92,7 +89,58 @@ CREATE TABLE IF NOT EXISTS case_features (
     gt_digest TEXT NOT NULL,
     PRIMARY KEY (run_id, method, seed, case_id, metric)
 );
+CREATE TABLE IF NOT EXISTS generation (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    identity TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    method TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    setting TEXT NOT NULL,
+    source TEXT NOT NULL,
+    state TEXT NOT NULL,
+    path TEXT,
+    reason TEXT,
+    log_path TEXT,
+    log_tail TEXT,
+    seconds REAL,
+    peak_gpu_bytes INTEGER,
+    normalised TEXT NOT NULL DEFAULT '{}',
+    device TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    PRIMARY KEY (method, case_id, seed, setting)
+);
 """
+JOB_STATES = ("pending", "running", "done", "failed")
+JOB_COLUMNS = ("method", "case_id", "seed", "setting", "source", "state", "path", "reason", "log_path", "log_tail",
+               "seconds", "peak_gpu_bytes", "normalised", "device", "attempts")
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """A job as stored: its key, where it comes from (an adapter, or a precomputed folder) and how it stands."""
+
+    method: str
+    case_id: str
+    seed: int
+    setting: str
+    source: str
+    state: str
+    path: Path | None = None
+    reason: str | None = None
+    log_path: Path | None = None
+    log_tail: str | None = None
+    seconds: float | None = None
+    peak_gpu_bytes: int | None = None
+    normalised: dict[str, str] = field(default_factory=dict)
+    device: str | None = None
+    attempts: int = 0
+
+    @property
+    def key(self) -> tuple[str, str, int, str]:
+        return (self.method, self.case_id, self.seed, self.setting)
 
 
 class StoreError(A2BenchError):
@@ -162,6 +210,14 @@ class Store:
             provenance.setdefault("methods", {})[method] = dict(info)
             self.db.execute("UPDATE runs SET provenance=? WHERE id=?", (json.dumps(provenance), run_id))
 
+    def note_provenance(self, run_id: int, key: str, value: Any) -> None:
+        """Set one key of the run's provenance (e.g. the runs it was merged from)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            (text,) = self.db.execute("SELECT provenance FROM runs WHERE id=?", (run_id,)).fetchone()
+            self.db.execute("UPDATE runs SET provenance=? WHERE id=?", (json.dumps({**json.loads(text), key: value}),
+                                                                         run_id))
+
     def run_id(self) -> int | None:
         """The directory's run, or None when nothing was scored into it yet."""
         row = self.db.execute("SELECT min(id) FROM runs").fetchone()
@@ -176,17 +232,98 @@ class Store:
         return {"created_at": row[0], "identity": json.loads(row[1]), "protocol": json.loads(row[2]),
                 "provenance": json.loads(row[3])}
 
-    # ---------------------------------------------------------------- generated videos
+    # ---------------------------------------------------------------- generation jobs
 
-    def record_video(self, run_id: int, method: str, case_id: str, seed: int, path: Path) -> None:
+    def _stored(self, path: Path | None) -> str | None:
+        """A path as stored: relative to the run directory when inside it (so the directory can move)."""
+        if path is None:
+            return None
+        try:
+            return str(Path(path).resolve().relative_to(self.path.parent.resolve()))
+        except ValueError:
+            return str(Path(path).resolve())
+
+    def _loaded(self, text: str | None) -> Path | None:
+        return None if text is None else self.path.parent / text
+
+    def open_generation(self, identity: Mapping[str, Any]) -> dict[str, Any]:
+        """The suite this directory generates for: recorded on first use, else the stored one (for the caller to
+        compare)."""
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO videos VALUES (?, ?, ?, ?, ?)",
-                            (run_id, method, case_id, seed, str(path)))
+            self.db.execute("BEGIN IMMEDIATE")
+            row = self.db.execute("SELECT identity FROM generation WHERE id=1").fetchone()
+            if row is not None:
+                return json.loads(row[0])
+            self.db.execute("INSERT INTO generation VALUES (1, ?)", (json.dumps(identity),))
+            return dict(identity)
 
-    def video(self, run_id: int, method: str, case_id: str, seed: int) -> Path | None:
-        row = self.db.execute("SELECT path FROM videos WHERE run_id=? AND method=? AND case_id=? AND seed=?",
-                              (run_id, method, case_id, seed)).fetchone()
-        return Path(row[0]) if row else None
+    def generation(self) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT identity FROM generation WHERE id=1").fetchone()
+        return json.loads(row[0]) if row else None
+
+    def add_jobs(self, keys: Iterable[tuple[str, str, int, str]], source: str) -> None:
+        """Plan jobs (pending); jobs already planned keep their state."""
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO jobs (method, case_id, seed, setting, source, state) VALUES "
+                                "(?, ?, ?, ?, ?, 'pending')", [(*key, source) for key in keys])
+
+    def jobs(self, method: str | None = None, states: Sequence[str] = JOB_STATES) -> list[JobRow]:
+        """Jobs (of one method, or all) in the given states, ordered by method, seed and case."""
+        marks = ",".join("?" * len(states))
+        query = f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs WHERE state IN ({marks})"
+        arguments: list[Any] = list(states)
+        if method is not None:
+            query += " AND method=?"
+            arguments.append(method)
+        rows = self.db.execute(query + " ORDER BY method, seed, case_id", arguments).fetchall()
+        return [self._job(row) for row in rows]
+
+    def _job(self, row: Sequence[Any]) -> JobRow:
+        values = dict(zip(JOB_COLUMNS, row, strict=True))
+        values.update(path=self._loaded(values["path"]), log_path=self._loaded(values["log_path"]),
+                      normalised=json.loads(values["normalised"]))
+        return JobRow(**values)
+
+    def job_methods(self) -> list[str]:
+        """Methods with jobs, in the order they were first planned."""
+        return [row[0] for row in self.db.execute("SELECT method FROM jobs GROUP BY method ORDER BY min(rowid)")]
+
+    def start_job(self, key: tuple[str, str, int, str], device: str) -> None:
+        with self.db:
+            self.db.execute("UPDATE jobs SET state='running', device=?, attempts=attempts+1, updated_at=strftime("
+                            "'%Y-%m-%dT%H:%M:%SZ', 'now') WHERE method=? AND case_id=? AND seed=? AND setting=?",
+                            (device, *key))
+
+    def finish_job(self, key: tuple[str, str, int, str], *, done: bool, path: Path | None = None,
+                   reason: str | None = None, log_path: Path | None = None, log_tail: str | None = None,
+                   seconds: float | None = None, peak_gpu_bytes: int | None = None,
+                   normalised: Mapping[str, str] | None = None, device: str | None = None) -> None:
+        """Record how a job ended, in one transaction (a done job's video is already in place)."""
+        with self.db:
+            self.db.execute(
+                "UPDATE jobs SET state=?, path=?, reason=?, log_path=?, log_tail=?, seconds=?, peak_gpu_bytes=?, "
+                "normalised=?, device=coalesce(?, device), updated_at=strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                "WHERE method=? AND case_id=? AND seed=? AND setting=?",
+                ("done" if done else "failed", self._stored(path), reason, self._stored(log_path), log_tail, seconds,
+                 peak_gpu_bytes, json.dumps(dict(normalised or {})), device, *key))
+
+    def copy_jobs(self, rows: Iterable[JobRow], path_of: Callable[[JobRow], Path | None]) -> int:
+        """Insert jobs from another run (paths given by `path_of`); a done job is never replaced by a failed one.
+        Returns how many rows were written."""
+        written = 0
+        with self.db:
+            for row in rows:
+                current = self.db.execute("SELECT state FROM jobs WHERE method=? AND case_id=? AND seed=? AND "
+                                          "setting=?", row.key).fetchone()
+                if current is not None and (current[0] == "done" or row.state != "done"):
+                    continue
+                self.db.execute(f"INSERT OR REPLACE INTO jobs ({', '.join(JOB_COLUMNS)}) VALUES "
+                                f"({', '.join('?' * len(JOB_COLUMNS))})",
+                                (*row.key, row.source, row.state, self._stored(path_of(row)), row.reason, None,
+                                 row.log_tail, row.seconds, row.peak_gpu_bytes, json.dumps(row.normalised),
+                                 row.device, row.attempts))
+                written += 1
+        return written
 
     # ---------------------------------------------------------------- scored cases
 
@@ -287,3 +424,20 @@ class Store:
             scores[case_id].values[metric] = value
             scores[case_id].items[metric] = items
         return list(scores.values())
+
+    def copy_scores(self, other: Store, other_run: int, run_id: int,
+                    pred_path: Callable[[str | None], str | None]) -> None:
+        """Copy another run's per-case scores (cases, their values, feature blocks, the run's cases) into run
+        `run_id`, with each prediction's path mapped by `pred_path`; rows this run has already are kept, set
+        values are left to be recomputed."""
+        with self.db:
+            for table in ("run_cases", "cases", "metric_values", "case_features"):
+                columns = [row[1] for row in self.db.execute(f"PRAGMA table_info({table})")]
+                rows = other.db.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE run_id=?", (other_run,))
+                for row in rows:
+                    values = dict(zip(columns, row, strict=True))
+                    values["run_id"] = run_id
+                    if "pred_path" in values:
+                        values["pred_path"] = pred_path(values["pred_path"])
+                    self.db.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) VALUES "
+                                    f"({', '.join('?' * len(columns))})", tuple(values.values()))

@@ -9,8 +9,9 @@ from pathlib import Path
 
 
 def run_cli(*args: str | Path, data_root: Path | None = None, cwd: Path | None = None,
-            timeout: float = 600, weights: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
+            timeout: float = 600, weights: Path | None = None, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", **(env or {})}
     if data_root is not None:
         env["A2BENCH_DATA"] = str(data_root)
     if weights is not None:

@@ -8,7 +8,7 @@ import pytest
 from a2bench.data.suites import Suite
 from a2bench.errors import UnknownNameError
 from a2bench.generate.adapter import GenerationRequest, adapter_names, get_adapter
-from a2bench.generate.runner import build_request
+from a2bench.generate.request import build_request
 from a2bench.metrics import get_metric
 from a2bench.video.io import read_video
 

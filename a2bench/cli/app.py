@@ -13,8 +13,12 @@ from a2bench.cli.cache import cache_app
 from a2bench.cli.common import QuietOption, RootOption, err, out
 from a2bench.cli.data import data_app, suites_app
 from a2bench.cli.evaluate import evaluate
+from a2bench.cli.generate import generate
 from a2bench.cli.importing import data_import
-from a2bench.cli.listing import methods_app, metrics_app
+from a2bench.cli.listing import metrics_app
+from a2bench.cli.merge import merge
+from a2bench.cli.methods import methods_app
+from a2bench.cli.run import run
 from a2bench.cli.weights import weights_app
 from a2bench.errors import A2BenchError
 
@@ -56,6 +60,9 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Run directory for 
 
 
 app.command()(evaluate)
+app.command()(generate)
+app.command()(run)
+app.command()(merge)
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""`a2bench metrics list` and `a2bench methods list`."""
+"""`a2bench metrics list`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import typer
 from a2bench.cli.common import out
 
 metrics_app = typer.Typer(help="Metrics and protocols.", no_args_is_help=True)
-methods_app = typer.Typer(help="Methods (adapters) that generate videos.", no_args_is_help=True)
 
 
 @metrics_app.command("list")
@@ -30,12 +29,3 @@ def metrics_list(protocol: Annotated[str | None, typer.Option(help="Protocol id 
         for row in chosen.describe():
             table.add_row(*row)
         out.print(table)
-
-
-@methods_app.command("list")
-def methods_list() -> None:
-    """List the registered methods."""
-    from a2bench.generate.adapter import adapter_names, get_adapter
-
-    for name in adapter_names():
-        out.print(f"{name}: {get_adapter(name).description}")
