@@ -50,3 +50,29 @@ def document(names: dict[str, str] | None = None, suite: str = "synth-mini", set
         "methods": methods,
         "cases": {case: {"tags": dict(tags), "files": {}} for case, tags in CASES.items()},
     }
+
+
+def many_methods_document(cases: dict[str, dict[str, Any]], methods: dict[str, dict[str, str]], seed: int = 0,
+                          setting: str = "self") -> dict[str, Any]:
+    """A document of every method on every case ({case: {"tags", "files"}}, {method: {case: prediction path}}),
+    with random per-case PSNR*, SSIM, L1 and LPIPS and a FID per method."""
+    rng = np.random.default_rng(seed)
+    results = document(setting=setting)
+    results["metric_info"] = {
+        "psnr": METRIC_INFO["psnr"], "ssim": {"label": "SSIM", "higher_is_better": True, "description": "SSIM.",
+                                              "reduction": {"item": "frame", "over": "items"}},
+        "l1": METRIC_INFO["l1"], "lpips": {"label": "LPIPS", "higher_is_better": False, "description": "LPIPS.",
+                                           "reduction": {"item": "frame", "over": "items"}},
+        "fid": METRIC_INFO["fid"]}
+    results["methods"] = {}
+    for index, (method, videos) in enumerate(methods.items()):
+        per_case = {case: {"psnr": float(rng.normal(20 + index, 2)), "ssim": float(rng.uniform(0.5, 0.9)),
+                           "l1": float(rng.uniform(1e-4, 3e-4)), "lpips": float(rng.uniform(0.2, 0.6))}
+                    for case in cases}
+        metrics = {name: metric([values[name] for values in per_case.values()])
+                   for name in ("psnr", "ssim", "l1", "lpips")}
+        metrics["fid"] = {"value": float(rng.uniform(20, 80)), "ci95": None, "n": len(cases)}
+        results["methods"][method] = {"metrics": metrics, "per_case": per_case, "notes": {}, "videos": dict(videos)}
+    results["cases"] = {case: {"tags": dict(info["tags"]), "files": dict(info["files"])}
+                        for case, info in cases.items()}
+    return results

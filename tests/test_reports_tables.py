@@ -9,13 +9,13 @@ import subprocess
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from a2bench.reports.csv_table import render_csv
 from a2bench.reports.latex import render_latex
 from a2bench.reports.reference import reference_table
 from a2bench.reports.runs import Run, attach_reference, merge_runs, single_report
 from tests.report_documents import document
+from tests.tools import tool_missing
 
 
 def body_rows(latex: str) -> dict[str, list[str]]:
@@ -70,10 +70,10 @@ def test_latex_has_a_table_per_setting() -> None:
     assert latex.count("\\begin{table}") == 2 and "synth-mini, rescaled setting" in latex
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None,
-                    reason="pdflatex not installed (Debian: apt-get install texlive-latex-base "
-                           "texlive-latex-recommended); .ci/run installs it")
 def test_latex_compiles(tmp_path: Path) -> None:
+    if shutil.which("pdflatex") is None:
+        tool_missing("pdflatex is not installed (Debian: apt-get install texlive-latex-base texlive-latex-recommended;"
+                     " .ci/run installs it)")
     report = single_report(document({"alpha": "a_b&c%"}, suite="a2bench", setting="rescaled"))
     attach_reference(report, reference_table("table1_a2bench_rescaled"))
     (tmp_path / "table.tex").write_text(render_latex(report), encoding="utf-8")
