@@ -22,6 +22,7 @@ import numpy as np
 from a2bench.errors import A2BenchError
 from a2bench.reports.paired import CASE_RESAMPLES, paired_case_ci, paired_set_ci, set_distance, weighted_difference
 from a2bench.reports.runs import Run, differences
+from a2bench.reports.table import SCIENTIFIC_BELOW
 
 SET_RESAMPLES = 200
 
@@ -100,6 +101,13 @@ class MetricResult:
     @property
     def regressed(self) -> bool:
         return self.worsening > self.tolerance and self.worse_side
+
+    def difference_texts(self) -> tuple[str, str]:
+        """The signed difference and its interval, written alike (E-notation when tiny, as L1's values are)."""
+        values = [self.delta, *(self.ci95 or ())]
+        style = "{:+.2e}" if 0 < max(abs(v) for v in values) < SCIENTIFIC_BELOW else "{:+.4g}"
+        interval = f"[{style.format(self.ci95[0])}, {style.format(self.ci95[1])}]" if self.ci95 else "(no interval)"
+        return style.format(self.delta), interval
 
     @property
     def verdict(self) -> str:

@@ -11,11 +11,10 @@ from a2bench.reports.table import format_value
 
 def describe(result: MetricResult) -> str:
     """One line: values, difference with interval, tolerance and verdict."""
-    interval = (f" [{format_value(result.ci95[0])}, {format_value(result.ci95[1])}]" if result.ci95
-                else " (no interval)")
+    delta, interval = result.difference_texts()
     direction = "higher" if result.higher_is_better else "lower"
     return (f"{result.label} ({direction} is better): baseline {format_value(result.baseline)}, candidate "
-            f"{format_value(result.candidate)}, difference {result.delta:+.4g}{interval} over {result.cases} cases; "
+            f"{format_value(result.candidate)}, difference {delta} {interval} over {result.cases} cases; "
             f"tolerance {result.tolerance_text}: {result.verdict}")
 
 

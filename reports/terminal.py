@@ -61,8 +61,8 @@ def comparison_table(comparison: Comparison) -> Table:
     for heading in ("Metric", "Baseline", "Candidate", "Difference [95%]", "Cases", "Tolerance", "Verdict"):
         table.add_column(heading, justify="left" if heading in ("Metric", "Verdict") else "right", overflow="fold")
     for result in comparison.results:
-        interval = f"[{result.ci95[0]:+.4g}, {result.ci95[1]:+.4g}]" if result.ci95 else "(no interval)"
+        delta, interval = result.difference_texts()
         table.add_row(Text(f"{result.label} {'↑' if result.higher_is_better else '↓'}"), format_value(result.baseline),
-                      format_value(result.candidate), f"{result.delta:+.4g}\n{interval}", str(result.cases),
+                      format_value(result.candidate), f"{delta}\n{interval}", str(result.cases),
                       result.tolerance_text, Text(result.verdict, style="bold red" if result.regressed else ""))
     return table

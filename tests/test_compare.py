@@ -267,3 +267,51 @@ def test_set_metrics_of_another_protocol_definition_exit_2(tmp_path: Path, monke
     code, _, err = gate(monkeypatch, capsys, candidate, baseline)
     assert code == 2 and "fid must be recomputed, but the installed a2bench defines animatex-paper" in err
     assert gate(monkeypatch, capsys, candidate, baseline, "--metrics", "psnr")[0] == 0
+
+
+def test_runs_scored_by_the_service_are_gated_on_recomputed_fid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Runs scored for real by the evaluation service (store, feature cache, digests), with FID's Inception
+    replaced by a cheap feature (mean colour of 4×4 blocks) so the test needs no network."""
+    from a2bench.evaluation import ScoringOptions, Target, prepare
+    from a2bench.metrics.base import ResolvedWeights
+    from a2bench.metrics.fid import InceptionExtractor
+    from a2bench.pairs import match_folders
+    from a2bench.reports.table import format_value
+    from a2bench.video.io import write_video
+
+    def cheap_prepare(self: InceptionExtractor, context: object) -> None:
+        self.weights = ResolvedWeights("fid-inception", tmp_path / "none.pth", "5" * 64, False)
+        self._key = "test-blocks:4x4:" + "5" * 64
+
+    def cheap_extract(self: InceptionExtractor, frames: np.ndarray) -> np.ndarray:
+        t, h, w, _ = frames.shape
+        return frames.reshape(t, h // 4, 4, w // 4, 4, 3).mean(axis=(2, 4)).reshape(t, -1).astype(np.float64)
+
+    monkeypatch.setattr(InceptionExtractor, "prepare", cheap_prepare)
+    monkeypatch.setattr(InceptionExtractor, "extract", cheap_extract)
+    rng = np.random.default_rng(4)
+    for case in ("c1", "c2", "c3", "c4"):
+        truth = np.repeat(np.repeat(rng.integers(0, 256, (6, 2, 3, 3), dtype=np.uint8), 8, 1), 8, 2)
+        write_video(tmp_path / "gt" / case, truth)
+        write_video(tmp_path / "same" / case, truth)
+        write_video(tmp_path / "noisy" / case, np.clip(truth.astype(int) + rng.integers(-40, 40, truth.shape),
+                                                         0, 255).astype(np.uint8))
+    options = ScoringOptions(metrics=["psnr", "fid"], device="cpu", cache_dir=tmp_path / "cache",
+                             bootstrap_resamples=0)
+    for name in ("same", "noisy"):
+        pairs = match_folders(tmp_path / name, tmp_path / "gt")
+        prepare(tmp_path / f"run-{name}", options, Target(), pairs).score("m", pairs)
+    code, out, _ = gate(monkeypatch, capsys, tmp_path / "run-noisy", tmp_path / "run-same", "--junit",
+                        tmp_path / "gate.xml", "--set-resamples", "50")
+    suite = ET.parse(tmp_path / "gate.xml").getroot().find("testsuite")
+    assert code == 1 and "FAIL" in out and suite is not None and suite.get("failures") == "2"  # psnr and fid
+    fid = suite.find("testcase[@name='fid']/system-out")
+    stored = [export(tmp_path / f"run-{name}")["methods"]["m"]["metrics"]["fid"]["value"] for name in ("same", "noisy")]
+    assert fid is not None and f"baseline {format_value(stored[0])}, candidate {format_value(stored[1])}" in fid.text
+
+
+def export(run: Path) -> dict:
+    from a2bench.evaluation import export_results
+
+    return export_results(run)
