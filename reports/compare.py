@@ -156,21 +156,20 @@ class _Side:
     cache_dir: Path | None
 
 
-def _open(path: Path, role: str) -> tuple[Run, Any]:
+def _open(path: Path, role: str) -> tuple[Run, Path]:
+    """The run of a run directory and its database (compare needs the per-case item counts and feature blocks
+    only the database holds)."""
     from a2bench.reports.runs import load_run
     from a2bench.store import STORE_FILE
 
-    if not path.is_dir():
-        what = "is not a folder" if path.exists() else "does not exist"
-        raise CompareUsageError(f"{role} run directory {what}", path=path, fix="pass the --out folder of a run")
-    if not (path / STORE_FILE).is_file():
+    if path.is_dir() and not (path / STORE_FILE).is_file():
         raise CompareUsageError(f"{role} run directory has no {STORE_FILE}", path=path,
                                 fix="compare reads per-case values and features from the run database: pass a run "
                                     "directory written by `a2bench evaluate --out`, `demo` or `run`")
     try:
         return load_run(path), path / STORE_FILE
     except A2BenchError as exc:
-        raise CompareUsageError(exc.message, path=exc.path, fix=exc.fix) from None
+        raise CompareUsageError(f"{role} {exc.message}", path=exc.path, fix=exc.fix) from None
 
 
 def _method(run: Run, method: str | None, role: str) -> str:

@@ -7,17 +7,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from a2bench.cli.common import err, out
 from a2bench.errors import A2BenchError
 
 RunDirsArgument = Annotated[list[Path], typer.Argument(
     help="Run directories (from `a2bench evaluate --out`, `demo` or `run`); runs of several settings of one suite "
-         "and protocol become sections of one report.", show_default=False, metavar="RUN_DIR...")]
+         "and protocol become sections of one report.", show_default=False, metavar="RUN_DIR")]
 
 
-def _say(console: object, text: str) -> None:
-    console.print(text, markup=False, highlight=False, soft_wrap=True)  # type: ignore[attr-defined]
+def _say(console: Console, text: str) -> None:
+    """A line of plain text (paths and names are never read as rich markup)."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def report(run_dirs: RunDirsArgument,
@@ -85,9 +87,9 @@ def compare(candidate: Annotated[Path, typer.Argument(help="The run to check (e.
                 "baseline value) before it fails; repeatable; default 0.")] = None,
             junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
             seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
-            resamples: Annotated[int, typer.Option("--resamples", min=0, help="Paired bootstrap resamples for case "
-                                                   "metrics (0: no interval, so nothing can regress).")] = 1000,
-            set_resamples: Annotated[int, typer.Option("--set-resamples", min=0, help="Resamples for FID, FID-VID "
+            resamples: Annotated[int, typer.Option("--resamples", min=1, help="Paired bootstrap resamples for case "
+                                                   "metrics.")] = 1000,
+            set_resamples: Annotated[int, typer.Option("--set-resamples", min=1, help="Resamples for FID, FID-VID "
                                                        "and FVD (each recomputes two distances).")] = 200,
             cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Feature cache the runs were scored "
                                                            "with (default: as each run recorded).")] = None) -> None:

@@ -23,7 +23,7 @@ def chromium_path() -> str | None:
     """$A2BENCH_CHROMIUM, else the first Chromium on PATH."""
     configured = os.environ.get("A2BENCH_CHROMIUM")
     if configured:
-        return configured
+        return configured if Path(configured).is_file() else None
     return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
 
 
