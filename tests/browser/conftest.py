@@ -1,4 +1,4 @@
-"""A headless Chromium (Debian's, driven by Playwright) for the leaderboard tests, started once per session;
+"""A headless Chromium (Debian's, driven by Playwright) for the leaderboard tests, started once per test module;
 the tests skip with the reason when Playwright or a Chromium is missing (.ci/run installs both and makes them
 required)."""
 
@@ -27,9 +27,9 @@ def chromium_path() -> str | None:
     return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A launched Chromium browser (Playwright), closed at the end of the session."""
+    """A launched Chromium browser (Playwright), closed after the module's tests (not kept idle meanwhile)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
