@@ -225,7 +225,7 @@ def compare_runs(candidate_dir: Path, baseline_dir: Path, method: str | None = N
     info = candidate.results["metric_info"]
     for metric in chosen:
         tolerance = tolerances.get(metric, Tolerance(metric, 0.0))
-        if (info[metric].get("reduction") or None) is None:
+        if info[metric].get("reduction") is None:  # a set metric: one distance over all videos
             result = _set_result(metric, info[metric], sides, tolerance, seed, set_resamples)
         else:
             result = _case_result(metric, info[metric], sides, tolerance, seed, resamples)
