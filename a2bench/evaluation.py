@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from a2bench import __version__
-from a2bench.atomic import atomic_write
 from a2bench.casework import default_workers
 from a2bench.data.settings import SuiteSetting
 from a2bench.errors import A2BenchError
@@ -191,7 +190,10 @@ class Evaluation:
                        {"bootstrap_resamples": self.scorer.bootstrap_resamples, **self.scorer.context.provenance()})
         self.run_id = store.open_run(self.identity, record, base,
                                      lambda stored, new: merge_identity(stored, new, self.run_dir))
-        store.note_method(self.run_id, method, {"scored_at": now(), "a2bench": __version__, **(provenance or {})})
+        cache = self.scorer.cache
+        store.note_method(self.run_id, method, {"scored_at": now(), "a2bench": __version__,
+                                                "cache_dir": str(cache.root.resolve()) if cache else None,
+                                                **(provenance or {})})
 
 
 def prepare(run_dir: Path, options: ScoringOptions, target: Target, pairs: Sequence[VideoPair],
@@ -236,7 +238,8 @@ def export_results(run_dir: Path) -> dict[str, Any]:
         cases = store.run_cases(run_id)
     identity = run["identity"]
     provenance = {**run["provenance"], "run_created_at": run["created_at"]}
-    run_block = {"device_type": identity["device_type"], "mode": identity["mode"], "weights": identity["weights"]}
+    run_block = {"device_type": identity["device_type"], "mode": identity["mode"], "weights": identity["weights"],
+                 "ground_truth": identity.get("ground_truth")}
     bootstrap = provenance.get("seeds", {}).get("bootstrap", DEFAULT_SEED)
     document = results_document(run["protocol"], identity["suite"], run_block, provenance, {}, seed=bootstrap)
     info = run["protocol"]["metric_info"]
@@ -298,13 +301,13 @@ def protocol_drift(results: Mapping[str, Any]) -> str | None:
 
 def write_reports(results: Mapping[str, Any], out_dir: Path) -> tuple[Path, Path, Path]:
     """Write results.json, leaderboard.html and leaderboard.md into `out_dir` (atomically)."""
-    from a2bench.reports.html import render_html
-    from a2bench.reports.markdown import render_markdown
+    from a2bench.reports.outputs import write_outputs
+    from a2bench.reports.runs import single_report
 
     json_path = write_json(out_dir / RESULTS_FILE, results)
-    html_path = atomic_write(out_dir / HTML_FILE, render_html(results))
-    md_path = atomic_write(out_dir / MARKDOWN_FILE, render_markdown(results))
-    return json_path, html_path, md_path
+    paths = write_outputs(single_report(dict(results), out_dir), {"html": out_dir / HTML_FILE,
+                                                                  "markdown": out_dir / MARKDOWN_FILE})
+    return json_path, paths["html"], paths["markdown"]
 
 
 @contextmanager

@@ -1,10 +1,12 @@
 """The results document (results.json): its shape, the aggregation of case scores, reading and writing.
 
 Shape (format 2): {"format": 2, "protocol": {"id", "version", "digest"}, "suite": {"id", "fingerprint",
-"setting", "verified", ...} | null, "run": {"device", "mode", "weights": {NAME: sha256}}, "provenance": {...},
+"setting", "verified", ...} | null, "run": {"device_type", "mode", "weights": {NAME: sha256}, "ground_truth":
+fingerprint of --gt folders | null}, "provenance": {..., "methods": {NAME: {"scored_at", "cache_dir", ...}}},
 "metric_info": {METRIC: {"label", "higher_is_better", "description", "reduction"}}, "methods": {NAME:
 {"metrics": {METRIC: {"value", "ci95": [lo, hi] | null, "n"}}, "per_case": {CASE: {METRIC: value}},
-"notes": {CASE: [warning, ...]}, "videos": {CASE: path}}}, "cases": {CASE: {"tags": {...}, "files": {ROLE: path}}}}.
+"notes": {CASE: [warning, ...]}, "videos": {CASE: path}, "cost": {"videos", "seconds_per_video",
+"peak_gpu_bytes"} (optional, from generation)}}, "cases": {CASE: {"tags": {...}, "files": {ROLE: path}}}}.
 `n` counts cases (videos). A case metric's value is reduced as its stored
 declaration says (`reduction.over`: mean over all items of all cases, or mean of case means); a metric that
 could not run has value null and a "skipped" reason. Everything is built from what the run stored, never from

@@ -39,6 +39,7 @@ def test_wheel_maps_subpackages_under_a2bench(wheel_names: list[str]) -> None:
 @pytest.mark.slow
 def test_wheel_ships_templates_and_manifests(wheel_names: list[str]) -> None:
     assert "a2bench/reports/templates/leaderboard.html.j2" in wheel_names
+    assert {"a2bench/reports/leaderboard.js", "a2bench/reports/paper_tables.json"} <= set(wheel_names)
     assert "a2bench/data_manifests/synth-mini.json" in wheel_names
 
 

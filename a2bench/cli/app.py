@@ -18,6 +18,7 @@ from a2bench.cli.importing import data_import
 from a2bench.cli.listing import metrics_app
 from a2bench.cli.merge import merge
 from a2bench.cli.methods import methods_app
+from a2bench.cli.report import compare, report
 from a2bench.cli.run import run
 from a2bench.cli.weights import weights_app
 from a2bench.errors import A2BenchError
@@ -63,34 +64,21 @@ app.command()(evaluate)
 app.command()(generate)
 app.command()(run)
 app.command()(merge)
-
-
-@app.command()
-def report(run_dir: Annotated[Path, typer.Argument(help="A run directory (from `a2bench evaluate --out`, `demo` "
-                                                  "or `run`).")]) -> None:
-    """Re-export results.json and render the HTML and Markdown leaderboards of a run directory."""
-    from a2bench.evaluation import export_results, protocol_drift, write_reports
-    from a2bench.reports.terminal import terminal_table
-    from a2bench.results import RESULTS_FILE, load_results
-    from a2bench.store import STORE_FILE
-    from a2bench.writable import require_writable_folder
-
-    if not run_dir.is_dir():
-        what = "is not a folder" if run_dir.exists() else "does not exist"
-        raise A2BenchError(f"run directory {what}", path=run_dir, fix="pass the --out folder of a run")
-    results = export_results(run_dir) if (run_dir / STORE_FILE).exists() else load_results(run_dir / RESULTS_FILE)
-    require_writable_folder(run_dir, "RUN_DIR")
-    drift = protocol_drift(results)
-    if drift:
-        err.print(f"note: {drift}", markup=False, highlight=False, soft_wrap=True)
-    _, html_path, md_path = write_reports(results, run_dir)
-    out.print(terminal_table(results))
-    out.print(f"HTML leaderboard: {html_path.resolve()}", markup=False, highlight=False, soft_wrap=True)
-    out.print(f"Markdown: {md_path.resolve()}", markup=False, highlight=False, soft_wrap=True)
+app.command()(report)
+app.command()(compare)
 
 
 INTERRUPTED = ("interrupted: everything completed so far is saved (scored cases, generated videos, cached "
                "features); run the same command again to resume")
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Click's usage errors, and typer's own copy of them (newer typer vendors click, whose errors then derive from
+    typer.exceptions.TyperException instead): both print a usage line and exit 2, never a traceback."""
+    import click
+
+    vendored = getattr(getattr(typer, "exceptions", None), "TyperException", None)
+    return (click.exceptions.ClickException, *([vendored] if vendored else []))
 
 
 def main() -> None:
@@ -102,13 +90,13 @@ def main() -> None:
     except A2BenchError as exc:
         err.print(f"error: {exc.line()}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, click.exceptions.Abort, typer.Abort):
         err.print(INTERRUPTED, markup=False, highlight=False, soft_wrap=True)
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except _usage_errors() as exc:
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
     if isinstance(status, int) and status:
         sys.exit(status)
