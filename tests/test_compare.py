@@ -272,7 +272,8 @@ def test_set_metrics_of_another_protocol_definition_exit_2(tmp_path: Path, monke
 def test_runs_scored_by_the_service_are_gated_on_recomputed_fid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     """Runs scored for real by the evaluation service (store, feature cache, digests), with FID's Inception
-    replaced by a cheap feature (mean colour of 4×4 blocks) so the test needs no network."""
+    replaced by a cheap feature (mean colour of a 13×13 grid of blocks of Inception's 299×299 input) so the test
+    needs no network."""
     from a2bench.evaluation import ScoringOptions, Target, prepare
     from a2bench.metrics.base import ResolvedWeights
     from a2bench.metrics.fid import InceptionExtractor
@@ -282,14 +283,14 @@ def test_runs_scored_by_the_service_are_gated_on_recomputed_fid(tmp_path: Path, 
 
     def cheap_prepare(self: InceptionExtractor, context: object) -> None:
         self.weights = ResolvedWeights("fid-inception", tmp_path / "none.pth", "5" * 64, False)
-        self._key = "test-blocks:4x4:" + "5" * 64
+        self._key = "test-blocks:13x13:" + "5" * 64
 
-    def cheap_extract(self: InceptionExtractor, frames: np.ndarray) -> np.ndarray:
-        t, h, w, _ = frames.shape
-        return frames.reshape(t, h // 4, 4, w // 4, 4, 3).mean(axis=(2, 4)).reshape(t, -1).astype(np.float64)
+    def cheap_extract(self: InceptionExtractor, hosted: np.ndarray) -> np.ndarray:
+        t = hosted.shape[0]
+        return np.asarray(hosted).reshape(t, 13, 23, 13, 23, 3).mean(axis=(2, 4)).reshape(t, -1).astype(np.float64)
 
     monkeypatch.setattr(InceptionExtractor, "prepare", cheap_prepare)
-    monkeypatch.setattr(InceptionExtractor, "extract", cheap_extract)
+    monkeypatch.setattr(InceptionExtractor, "extract_hosted", cheap_extract)
     rng = np.random.default_rng(4)
     for case in ("c1", "c2", "c3", "c4"):
         truth = np.repeat(np.repeat(rng.integers(0, 256, (6, 2, 3, 3), dtype=np.uint8), 8, 1), 8, 2)
