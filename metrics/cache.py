@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from a2bench.atomic import atomic_write, remove_leftovers
+from a2bench.atomic import atomic_write, remove_leftovers, temp_prefix
 from a2bench.errors import A2BenchError
 from a2bench.metrics.base import FeatureExtractor, MetricContext
 
@@ -76,7 +76,8 @@ class FeatureCache:
         if self.root.exists() and not self.root.is_dir():
             raise CacheNotOwned("the feature cache path is not a folder", path=self.root,
                                 fix="pass --cache-dir a folder (new or one a2bench created), or --no-cache")
-        if self.root.is_dir() and not self.owned and any(self.root.iterdir()):
+        marking = temp_prefix(self.root / MARKER)  # another process writing the marker right now
+        if self.root.is_dir() and not self.owned and any(not p.name.startswith(marking) for p in self.root.iterdir()):
             raise CacheNotOwned("folder is not empty and is not an a2bench feature cache", path=self.root,
                                 fix="pass --cache-dir a new or empty folder (a2bench marks the caches it creates)")
 
