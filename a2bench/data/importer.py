@@ -30,7 +30,7 @@ from a2bench.data.manifest import (
 )
 from a2bench.data.ownership import remove_owned, require_only_owned
 from a2bench.data.poses.format import PoseSequence, load_poses, save_poses
-from a2bench.data.suites import LOCK_FILE
+from a2bench.data.suites import LOCK_FILE, ROOT_OPTION
 from a2bench.errors import A2BenchError, DataError
 from a2bench.names import check_name
 from a2bench.video.io import read_image, read_video
@@ -190,7 +190,7 @@ def import_suite(target: ImportTarget, source: Path, root: Path, force: bool = F
     `force` replaces an earlier import, deleting only the files it recorded (a2bench.data.ownership)."""
     suite_dir = root / target.suite
     earlier = _earlier_import(suite_dir, force)
-    require_writable_folder(root, "--root (or $A2BENCH_DATA)")
+    require_writable_folder(root, ROOT_OPTION)
     remove_leftovers(root, target.suite)  # staging folders of imports killed earlier
     with tempfile.TemporaryDirectory(prefix=f".import-{target.suite}-", dir=root) as tmp:
         folder = source

@@ -13,6 +13,7 @@ from a2bench.data.manifest import CaseEntry, FileEntry, Manifest, load_manifest_
 from a2bench.errors import DataError, UnknownNameError
 
 DATA_ENV = "A2BENCH_DATA"
+ROOT_OPTION = f"--root (or ${DATA_ENV})"  # how errors name the data root's option
 LOCK_FILE = "suite.lock.json"
 
 
