@@ -84,8 +84,6 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run directory (from `
 
 INTERRUPTED = ("interrupted: everything completed so far is saved (scored cases, generated videos, cached "
                "features); run the same command again to resume")
-
-
 INTERRUPTED_STATUS = 130
 
 

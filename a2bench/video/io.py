@@ -73,8 +73,9 @@ def _require_8bit(image: Image.Image, source: Path) -> None:
     """
     depth = _stored_depth(image)
     if depth is not None:
-        raise VideoReadError(f"frame has more than 8 bits per channel ({depth}); the metrics are defined on 8-bit "
-                             "frames and a2bench does not convert them, since each conversion gives other numbers",
+        raise VideoReadError(f"frame has more than 8 bits per channel (16-bit or float: {depth}); the metrics are "
+                             "defined on 8-bit frames and a2bench does not convert them, since each conversion gives "
+                             "other numbers",
                              path=source, fix="export the frames as 8-bit PNG (e.g. with your own rounding, once)")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -79,25 +80,25 @@ def _resnet3d_tensors(checkpoint: Any) -> Any:
     return {key.removeprefix("module."): value for key, value in checkpoint["state_dict"].items()}
 
 
-def _torchvision(name: str) -> nn.Module:
+def _torchvision(name: str, _device: str) -> nn.Module:
     import torchvision
 
     return getattr(torchvision.models, name)(weights=None)
 
 
-def _fid_inception() -> nn.Module:
+def _fid_inception(_device: str) -> nn.Module:
     from a2bench.metrics.networks.inception import FIDInceptionV3
 
     return FIDInceptionV3()
 
 
-def _i3d() -> nn.Module:
+def _i3d(_device: str) -> nn.Module:
     from a2bench.metrics.networks.i3d import InceptionI3d
 
     return InceptionI3d("tats")
 
 
-def _resnet3d() -> nn.Module:
+def _resnet3d(_device: str) -> nn.Module:
     from a2bench.metrics.networks.resnet3d import ResNet3D50
 
     return ResNet3D50()
@@ -115,11 +116,11 @@ def layouts() -> dict[str, FileLayout]:
     """The layout of every weights file that a2bench builds a network from (each network's modules are imported
     only when it is built)."""
     return {
-        "vgg16": FileLayout(lambda _: _torchvision("vgg16"), _state_dict, _itself),
-        "alexnet": FileLayout(lambda _: _torchvision("alexnet"), _state_dict, _itself),
-        "fid-inception": FileLayout(lambda _: _fid_inception(), _state_dict, _itself),
-        "i3d-kinetics400": FileLayout(lambda _: _i3d(), _without_batch_counters, _itself),
-        "resnet3d50-kinetics": FileLayout(lambda _: _resnet3d(), _resnet3d_file, _resnet3d_tensors),
+        "vgg16": FileLayout(partial(_torchvision, "vgg16"), _state_dict, _itself),
+        "alexnet": FileLayout(partial(_torchvision, "alexnet"), _state_dict, _itself),
+        "fid-inception": FileLayout(_fid_inception, _state_dict, _itself),
+        "i3d-kinetics400": FileLayout(_i3d, _without_batch_counters, _itself),
+        "resnet3d50-kinetics": FileLayout(_resnet3d, _resnet3d_file, _resnet3d_tensors),
         "clip-vit-b-32": FileLayout(_clip, _state_dict, _itself),
     }
 
