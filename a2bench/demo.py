@@ -13,6 +13,7 @@ from a2bench.generate.runner import GenerateOptions
 from a2bench.metrics.registry import DEFAULT_PROTOCOL, get_protocol
 from a2bench.progress import progress_bar
 from a2bench.run import run_suite
+from a2bench.writable import require_writable_folder
 
 DEMO_SUITE = "synth-mini"
 DEMO_METHODS = ("static", "pose-warp")
@@ -35,6 +36,7 @@ def run_demo(out_dir: Path, root: Path | None = None, quiet: bool = False) -> De
     Every metric of the default protocol is requested: those whose weights are not installed are listed as
     skipped with the command that fetches them, rather than silently left out.
     """
+    require_writable_folder(out_dir, "--out")  # before anything is generated into it
     suite = open_suite(DEMO_SUITE, root)
     with progress_bar(f"Preparing {suite.name}", len(suite.manifest.cases), quiet) as advance:
         prepare_generated(suite, on_case=advance)

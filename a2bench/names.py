@@ -3,6 +3,8 @@ URL, a shell argument, HTML and Markdown, so no other layer needs to second-gues
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from a2bench.errors import A2BenchError
 
 MAX_LENGTH = 100
@@ -36,9 +38,10 @@ def is_valid_name(name: str) -> bool:
     return name_problem(name) is None
 
 
-def check_name(name: str, what: str = "name") -> str:
-    """`name` unchanged when valid; InvalidName saying what is wrong and what is allowed otherwise."""
+def check_name(name: str, what: str = "name", path: Path | str | None = None) -> str:
+    """`name` unchanged when valid; InvalidName saying what is wrong and what is allowed otherwise (naming
+    `path`, the file or folder the name comes from, when given)."""
     problem = name_problem(name)
     if problem is not None:
-        raise InvalidName(f"{what} {name!r} {problem}", fix=f"use {NAME_RULE}")
+        raise InvalidName(f"{what} {name!r} {problem}", path=path, fix=f"use {NAME_RULE}")
     return name

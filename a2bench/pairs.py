@@ -17,7 +17,7 @@ from a2bench.data.hashing import file_sha256
 from a2bench.data.settings import Expected, SuiteSetting
 from a2bench.data.suites import Case, require_verified, restore_hint
 from a2bench.errors import DataError, MatchError
-from a2bench.video.io import FRAME_SUFFIXES, discover_videos, frame_files
+from a2bench.video.io import FRAME_SUFFIXES, discover_videos, frame_files, unfollowable_link
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def _names(names: Sequence[str], limit: int = 5) -> str:
 
 def _require_folder(label: str, folder: Path | None) -> None:
     if folder is not None and not folder.is_dir():
-        what = "is not a folder" if folder.exists() else "does not exist"
+        what = unfollowable_link(folder) or ("is not a folder" if folder.exists() else "does not exist")
         raise MatchError(f"{label} folder {what}", path=folder, fix="pass an existing folder")
 
 

@@ -37,3 +37,18 @@ def random_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("random-weights")
     init_random(folder, SEED)
     return folder
+
+
+@pytest.fixture(scope="session")
+def i3d_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file holding an (untrained) InceptionI3d in the layout of i3d_pretrained_400.pt, not recorded anywhere as
+    random: stands in for a real download where a test needs a file that a2bench will pin."""
+    import torch
+
+    from a2bench.weights.layout import layouts
+
+    layout = layouts()["i3d-kinetics400"]
+    torch.manual_seed(1)
+    path = tmp_path_factory.mktemp("i3d") / "i3d_pretrained_400.pt"
+    torch.save(layout.to_file(layout.build()), path)
+    return path

@@ -147,3 +147,28 @@ def test_poses_are_extracted_for_cases_without_them(case_folders: Path, tmp_path
     assert all("poses" in case.files for case in report.manifest.cases)
     assert not any("no poses.npz" in warning for warning in report.warnings)
     assert open_suite("a2bench", tmp_path / "r").verify(full=True) == []
+
+
+def test_force_replaces_its_own_derivations_and_leftovers_only(tmp_path: Path) -> None:
+    from a2bench.data.derive import derive_suite, parse_setting
+    from a2bench.data.importer import IMPORT_TARGETS, import_suite
+    from a2bench.errors import DataError
+
+    source = tmp_path / "copy"
+    for index in range(2):
+        case = source / f"c{index}"
+        write_png(case / "reference.png", video(1)[0])
+        write_video(case / "video.mp4", video())
+        save_poses(case / "poses.npz", PoseSequence(np.full((4, 18, 3), 0.5, np.float32), (32, 48)))
+    root = tmp_path / "root"
+    import_suite(IMPORT_TARGETS["tiktok"], source, root)
+    derivation = derive_suite(open_suite("tiktok", root), parse_setting("rescaled"), 0)
+    assert any(derivation.folder.rglob("*.png"))
+    (derivation.folder / "c0" / "my_plot.png").write_bytes(b"the user's")
+    with pytest.raises(DataError, match="did not write") as refused:
+        import_suite(IMPORT_TARGETS["tiktok"], source, root, force=True)
+    assert "my_plot.png" in refused.value.message and (derivation.folder / "c0" / "my_plot.png").exists()
+    (derivation.folder / "c0" / "my_plot.png").unlink()
+    report = import_suite(IMPORT_TARGETS["tiktok"], source, root, force=True)
+    assert not derivation.folder.exists() and open_suite("tiktok", root).verify() == []
+    assert sorted(p.name for p in report.folder.iterdir()) == ["c0", "c1", "suite.lock.json"]

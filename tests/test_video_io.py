@@ -107,3 +107,17 @@ def test_sixteen_bit_frames_are_refused_not_clipped(tmp_path: Path) -> None:
     Image.fromarray(np.full((4, 4), 40000, np.uint16)).save(folder / "0.png")
     with pytest.raises(VideoReadError, match="16-bit"):
         read_video(folder)
+
+
+def test_sixteen_bit_colour_frames_and_images_are_refused_like_gray(tmp_path: Path) -> None:
+    import cv2
+
+    from a2bench.video.io import read_image
+
+    folder = tmp_path / "deep-rgb"
+    folder.mkdir()
+    assert cv2.imwrite(str(folder / "0.png"), np.full((4, 4, 3), 40000, np.uint16))
+    with pytest.raises(VideoReadError, match="16-bit or float: RGB;16B"):
+        read_video(folder)
+    with pytest.raises(VideoReadError, match="16-bit or float: RGB;16B"):
+        read_image(folder / "0.png")

@@ -21,6 +21,7 @@ from a2bench.errors import A2BenchError, UnknownNameError
 from a2bench.metrics import PROTOCOLS, get_metric, metric_names
 from a2bench.metrics.base import WeightsMissing
 from a2bench.weights.fetch import FetchError, fetch
+from a2bench.weights.layout import WeightsNotLoadable
 from a2bench.weights.random_init import init_random
 from a2bench.weights.registry import WEIGHTS, get_spec
 from a2bench.weights.store import (
@@ -31,6 +32,7 @@ from a2bench.weights.store import (
     WeightsUnpinned,
     is_uncalibrated,
     load_checkpoint,
+    pin,
     pinned,
     resolve,
     verify_or_pin,
@@ -126,25 +128,48 @@ def test_prefix_hash_of_a_torch_hub_name_is_checked(tmp_path: Path) -> None:
         resolve("vgg16", tmp_path)
 
 
-def test_unpublished_hash_must_be_pinned_then_is_enforced(tmp_path: Path) -> None:
+def _pin_as_an_older_a2bench_did(path: Path) -> None:
+    """Pin whatever `path` holds, as `weights verify` did before it checked what a file holds."""
+    pin(path.parent, get_spec("i3d-kinetics400"), _sha256(path.read_bytes()), path.stat().st_size, "test")
+
+
+def test_unpublished_hash_must_be_pinned_then_is_enforced(tmp_path: Path, i3d_checkpoint: Path) -> None:
     path = tmp_path / "i3d_pretrained_400.pt"
-    torch.save({"w": torch.ones(2)}, path)
+    shutil.copy(i3d_checkpoint, path)
     with pytest.raises(WeightsUnpinned) as caught:
         resolve("i3d-kinetics400", tmp_path)
     assert isinstance(caught.value, WeightsMissing)  # a metric is skipped, never crashes the run
     assert "a2bench weights verify i3d-kinetics400" in caught.value.line()
     how, newly = verify_or_pin(get_spec("i3d-kinetics400"), tmp_path)
-    assert newly and "pinned now" in how
+    assert newly and "now pinned on first use" in how
     assert resolve("i3d-kinetics400", tmp_path) == path
+    assert "matches the sha256 pinned on first use" in verify_or_pin(get_spec("i3d-kinetics400"), tmp_path)[0]
     torch.save({"w": torch.zeros(2)}, path)
-    with pytest.raises(WeightsHashError, match="pinned at first fetch"):
+    with pytest.raises(WeightsHashError, match="pinned on first use"):
         resolve("i3d-kinetics400", tmp_path)
+
+
+def test_only_a_file_holding_the_network_is_pinned(tmp_path: Path) -> None:
+    path = tmp_path / "i3d_pretrained_400.pt"
+    torch.save({"w": torch.ones(2)}, path)
+    with pytest.raises(WeightsNotLoadable, match="tensors do not fit the network"):
+        verify_or_pin(get_spec("i3d-kinetics400"), tmp_path)
+    torch.save({"callable": functools.partial(print, "run at load time")}, path)
+    with pytest.raises(WeightsNotLoadable, match="not a loadable PyTorch checkpoint"):
+        verify_or_pin(get_spec("i3d-kinetics400"), tmp_path)
+    assert not pinned(tmp_path)
+
+
+def test_every_file_without_a_published_hash_has_a_declared_layout() -> None:
+    from a2bench.weights.layout import layouts
+
+    assert {spec.name for spec in WEIGHTS.values() if not spec.sha256} == set(layouts())
 
 
 def test_load_checkpoint_hashes_before_unpickling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "i3d_pretrained_400.pt"
     torch.save({"w": torch.ones(2)}, path)
-    verify_or_pin(get_spec("i3d-kinetics400"), tmp_path)
+    _pin_as_an_older_a2bench_did(path)
     assert torch.equal(load_checkpoint(path)["w"], torch.ones(2))
     torch.save({"w": torch.zeros(2)}, path)
     monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("torch.load before the hash check"))
@@ -155,17 +180,18 @@ def test_load_checkpoint_hashes_before_unpickling(tmp_path: Path, monkeypatch: p
 def test_load_checkpoint_refuses_pickled_code(tmp_path: Path) -> None:
     path = tmp_path / "i3d_pretrained_400.pt"
     torch.save({"callable": functools.partial(print, "run at load time")}, path)
-    verify_or_pin(get_spec("i3d-kinetics400"), tmp_path)
-    with pytest.raises(Exception, match=r"[Ww]eights only load failed"):
+    _pin_as_an_older_a2bench_did(path)
+    with pytest.raises(WeightsNotLoadable, match=r"[Ww]eights only load failed"):
         load_checkpoint(path)
 
 
 # ---------------------------------------------------------------- fetching
 
 
-def test_fetch_over_http_pins_then_enforces_the_first_seen_hash(tmp_path: Path, mirror: tuple[Path, str]) -> None:
+def test_fetch_over_http_pins_then_enforces_the_first_seen_hash(tmp_path: Path, mirror: tuple[Path, str],
+                                                                i3d_checkpoint: Path) -> None:
     served, url = mirror
-    body = bytes(range(256)) * 9000
+    body = i3d_checkpoint.read_bytes()
     (served / "i3d_pretrained_400.pt").write_bytes(body)
     folder = tmp_path / "weights"
     seen: list[tuple[int, int | None]] = []
@@ -177,12 +203,13 @@ def test_fetch_over_http_pins_then_enforces_the_first_seen_hash(tmp_path: Path, 
     assert resolve("i3d-kinetics400", folder).read_bytes() == body
     assert fetch(get_spec("i3d-kinetics400"), folder, source=url).status == "present"
     (served / "i3d_pretrained_400.pt").write_bytes(body[:-1] + b"x")
-    with pytest.raises(WeightsHashError, match="pinned at first fetch"):
+    with pytest.raises(WeightsHashError, match="pinned on first use"):
         fetch(get_spec("i3d-kinetics400"), folder, source=url, force=True)
     assert (folder / "i3d_pretrained_400.pt").read_bytes() == body and not _leftovers(folder)
 
 
-def test_fetch_checks_the_published_hash_of_the_download(tmp_path: Path, mirror: tuple[Path, str]) -> None:
+def test_fetch_checks_the_published_hash_of_the_download(tmp_path: Path, mirror: tuple[Path, str],
+                                                         i3d_checkpoint: Path) -> None:
     served, url = mirror
     body = b"weights" * 1000
     (served / "file.pth").write_bytes(body)
@@ -199,9 +226,16 @@ def test_fetch_checks_the_published_hash_of_the_download(tmp_path: Path, mirror:
     with pytest.raises(WeightsHashError, match="prefix"):
         fetch(get_spec("vgg16"), tmp_path, source=url)
     assert not (tmp_path / "vgg16-397923af.pth").exists()
-    hub_style = dataclasses.replace(get_spec("vgg16"), sha256_prefix=_sha256(body)[:8])
+    network = i3d_checkpoint.read_bytes()
+    (served / "i3d-hub.pt").write_bytes(network)
+    hub_style = dataclasses.replace(get_spec("i3d-kinetics400"), filename="i3d-hub.pt",
+                                    sha256_prefix=_sha256(network)[:8])
     outcome = fetch(hub_style, tmp_path, source=url)
-    assert outcome.pinned and pinned(tmp_path)["vgg16-397923af.pth"]["sha256"] == _sha256(body)  # full hash too
+    assert outcome.pinned and pinned(tmp_path)["i3d-hub.pt"]["sha256"] == _sha256(network)  # full hash too
+    (served / "i3d_pretrained_400.pt").write_bytes(body)
+    with pytest.raises(WeightsNotLoadable, match="the download is not a loadable PyTorch checkpoint"):
+        fetch(get_spec("i3d-kinetics400"), tmp_path, source=url)  # nothing to compare with: what it holds decides
+    assert not (tmp_path / "i3d_pretrained_400.pt").exists() and not _leftovers(tmp_path)
 
 
 def test_fetch_errors_are_clear(tmp_path: Path, mirror: tuple[Path, str]) -> None:
@@ -213,22 +247,22 @@ def test_fetch_errors_are_clear(tmp_path: Path, mirror: tuple[Path, str]) -> Non
     assert not _leftovers(tmp_path)
 
 
-def test_fetch_from_a_mirror_folder_and_the_lpips_package(tmp_path: Path) -> None:
+def test_fetch_from_a_mirror_folder_and_the_lpips_package(tmp_path: Path, i3d_checkpoint: Path) -> None:
     source = tmp_path / "offline"
     source.mkdir()
-    (source / "resnet-50-kinetics.pth").write_bytes(b"resnet" * 100)
+    shutil.copy(i3d_checkpoint, source)
     folder = tmp_path / "weights"
-    outcome = fetch(get_spec("resnet3d50-kinetics"), folder, source=str(source))
-    assert outcome.pinned and resolve("resnet3d50-kinetics", folder).read_bytes() == b"resnet" * 100
+    outcome = fetch(get_spec("i3d-kinetics400"), folder, source=str(source))
+    assert outcome.pinned and resolve("i3d-kinetics400", folder).read_bytes() == i3d_checkpoint.read_bytes()
     for name in ("lpips-vgg-lin", "lpips-alex-lin"):
         outcome = fetch(get_spec(name), folder, source=str(source))  # shipped in the wheel: source not needed
         assert outcome.sha256 == get_spec(name).sha256
-    assert set(pinned(folder)) == {"resnet-50-kinetics.pth"}
+    assert set(pinned(folder)) == {"i3d_pretrained_400.pt"}
 
 
-def test_cli_fetch_path_verify(tmp_path: Path, mirror: tuple[Path, str]) -> None:
+def test_cli_fetch_path_verify(tmp_path: Path, mirror: tuple[Path, str], i3d_checkpoint: Path) -> None:
     served, url = mirror
-    (served / "i3d_pretrained_400.pt").write_bytes(b"i3d" * 1000)
+    shutil.copy(i3d_checkpoint, served)
     folder = tmp_path / "weights"
     result = run_cli("weights", "fetch", "i3d-kinetics400", "lpips-alex-lin", "--dir", folder, "--source", url)
     assert result.returncode == 0, result.stderr
@@ -273,16 +307,17 @@ def test_init_random_never_overwrites_real_weights(tmp_path: Path) -> None:
     assert (tmp_path / "i3d_pretrained_400.pt").read_bytes() == b"real"
 
 
-def test_fetching_a_real_copy_clears_the_uncalibrated_mark(tmp_path: Path, random_weights: Path) -> None:
+def test_fetching_a_real_copy_clears_the_uncalibrated_mark(tmp_path: Path, random_weights: Path,
+                                                           i3d_checkpoint: Path) -> None:
     folder = tmp_path / "weights"
     folder.mkdir()
     shutil.copy(random_weights / "i3d_pretrained_400.pt", folder)
     shutil.copy(random_weights / UNCALIBRATED_FILE, folder)
     (tmp_path / "real").mkdir()
-    (tmp_path / "real" / "i3d_pretrained_400.pt").write_bytes(b"real i3d")
+    shutil.copy(i3d_checkpoint, tmp_path / "real")
     fetch(get_spec("i3d-kinetics400"), folder, source=str(tmp_path / "real"))
     assert not is_uncalibrated("i3d-kinetics400", folder)
-    assert resolve("i3d-kinetics400", folder).read_bytes() == b"real i3d"
+    assert resolve("i3d-kinetics400", folder).read_bytes() == i3d_checkpoint.read_bytes()
 
 
 def test_random_torchvision_files_load_into_torchvision(random_weights: Path) -> None:

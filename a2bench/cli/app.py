@@ -24,7 +24,7 @@ from a2bench.cli.weights import weights_app
 from a2bench.errors import A2BenchError
 
 app = typer.Typer(help="Reproducible evaluation of character image animation.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+                  pretty_exceptions_enable=False, add_completion=False, rich_markup_mode=None)
 data_app.command("import")(data_import)
 app.add_typer(data_app, name="data")
 app.add_typer(suites_app, name="suites")
@@ -70,33 +70,30 @@ app.command()(compare)
 
 INTERRUPTED = ("interrupted: everything completed so far is saved (scored cases, generated videos, cached "
                "features); run the same command again to resume")
-
-
-def _usage_errors() -> tuple[type[Exception], ...]:
-    """Click's usage errors, and typer's own copy of them (newer typer vendors click, whose errors then derive from
-    typer.exceptions.TyperException instead): both print a usage line and exit 2, never a traceback."""
-    import click
-
-    vendored = getattr(getattr(typer, "exceptions", None), "TyperException", None)
-    return (click.exceptions.ClickException, *([vendored] if vendored else []))
+INTERRUPTED_STATUS = 130
 
 
 def main() -> None:
-    """Console entry point: user errors become one line on stderr and exit status 1; Ctrl-C says what is kept."""
-    import click
+    """Console entry point: user errors become one line on stderr and exit status 1; Ctrl-C says what is kept.
 
+    Usage errors are recognised by what they offer (`show()` and `exit_code`), because typer ≥ 0.2x raises its
+    vendored click's classes, not click's; that typer also turns Ctrl-C into a returned status 130.
+    """
     try:
         status = app(standalone_mode=False)
     except A2BenchError as exc:
         err.print(f"error: {exc.line()}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
-    except (KeyboardInterrupt, click.exceptions.Abort, typer.Abort):
-        err.print(INTERRUPTED, markup=False, highlight=False, soft_wrap=True)
-        sys.exit(130)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except _usage_errors() as exc:
+    except (KeyboardInterrupt, typer.Abort):
+        status = INTERRUPTED_STATUS
+    except typer.Exit as exc:
+        status = exc.exit_code
+    except Exception as exc:
+        if not (callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)):
+            raise
         exc.show()  # type: ignore[attr-defined]
         sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    if status == INTERRUPTED_STATUS:
+        err.print(INTERRUPTED, markup=False, highlight=False, soft_wrap=True)
     if isinstance(status, int) and status:
         sys.exit(status)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from a2bench.cli.common import out
+from a2bench.cli.common import say
 
 cache_app = typer.Typer(help="The feature cache (ground-truth features are computed once across runs).",
                         no_args_is_help=True)
@@ -22,7 +22,7 @@ def cache_info(cache_dir: CacheDirOption = None) -> None:
 
     cache = FeatureCache(cache_dir)
     info = cache.info()
-    out.print(f"{cache.root}: {info.entries} entries, {info.bytes / 2**20:.1f} MiB")
+    say(f"{cache.root}: {info.entries} entries, {info.bytes / 2**20:.1f} MiB")
 
 
 @cache_app.command("clear")
@@ -32,4 +32,4 @@ def cache_clear(cache_dir: CacheDirOption = None) -> None:
 
     cache = FeatureCache(cache_dir)
     removed = cache.clear()
-    out.print(f"{cache.root}: removed {removed.entries} entries ({removed.bytes / 2**20:.1f} MiB)")
+    say(f"{cache.root}: removed {removed.entries} entries ({removed.bytes / 2**20:.1f} MiB)")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from a2bench.cli.common import QuietOption, RootOption, err, out
+from a2bench.cli.common import QuietOption, RootOption, err, print_record, say
 from a2bench.cli.derive import data_derive
 from a2bench.cli.download import data_download, data_status
 from a2bench.errors import A2BenchError
@@ -21,16 +21,16 @@ data_app.command("status")(data_status)
 @suites_app.command("list")
 def suites_list(root: RootOption = None) -> None:
     """List the suites a2bench knows, with case counts and whether they are present."""
-    from rich.table import Table
+    from a2bench.data.suites import broken_imports, data_root, known_suites
 
-    from a2bench.data.suites import data_root, known_suites
-
-    table = Table("Suite", "Version", "Cases", "Source", "Present", "Description")
-    for name, manifest in known_suites(root).items():
-        present = (data_root(root) / name).is_dir()
-        table.add_row(name, manifest.version, str(len(manifest.cases)), manifest.sources[0].kind,
-                      "yes" if present else "no", manifest.description)
-    out.print(table)
+    base = data_root(root)
+    records = {name: (f"{name} {manifest.version}: {len(manifest.cases)} cases, {manifest.sources[0].kind}, "
+                      f"{'present' if (base / name).is_dir() else 'not present'}", [manifest.description])
+               for name, manifest in known_suites(base).items()}
+    records.update({name: (f"{name}: broken import", [error.line()]) for name, error in broken_imports(base).items()})
+    print_record(f"Suites (data root {base})")
+    for title, details in (records[name] for name in sorted(records)):
+        print_record(title, details)
 
 
 @data_app.command("verify")
@@ -50,9 +50,13 @@ def data_verify(suite: Annotated[str, typer.Argument(help="Suite id, e.g. synth-
         problems = opened.verify(full=full, on_file=advance)
     record_verification(opened, full=full, problems=len(problems))
     for problem in problems:
-        err.print(problem.line(), markup=False, highlight=False)
+        say(problem.line(), err)
     if problems:
-        err.print(f"{suite}: {len(problems)} problem(s); {restore_hint(opened.manifest)}", markup=False)
+        say(f"{suite}: {len(problems)} problem(s); {restore_hint(opened.manifest)}", err)
         raise typer.Exit(1)
-    out.print(f"{suite}: all {opened.file_count()} files verified ({'hashes' if full else 'presence and sizes'})"
-              f"; fingerprint {opened.manifest.fingerprint()}")
+    if full:
+        checked = f"all {opened.file_count()} files verified: each one's sha256 matches the manifest"
+    else:
+        checked = (f"all {opened.file_count()} files present with the manifest's sizes (fast check: contents were not "
+                   f"hashed; `a2bench data verify {suite}` checks them)")
+    say(f"{suite}: {checked}; manifest fingerprint {opened.manifest.fingerprint()}")

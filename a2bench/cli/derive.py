@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from a2bench.cli.common import QuietOption, RootOption, out
+from a2bench.cli.common import QuietOption, RootOption, say
 
 SETTING_HELP = ("self | rescaled[:OPS] | track:OPS, with OPS a comma list of GROUP=FACTOR (body, hips, legs, "
                 "shoulders, arms, neck, face), drop=PART[+PART] (arms, legs, head), anchor=NAME (tracks); "
@@ -27,5 +27,5 @@ def data_derive(suite: Annotated[str, typer.Argument(help="Suite id, e.g. synth.
     with progress_bar(f"Deriving {suite} {parsed.name}", len(opened.manifest.cases), quiet) as advance:
         result = derive_suite(opened, parsed, seed, on_case=advance)
     state = "derived" if result.written else "already derived and intact"
-    out.print(f"{suite} {parsed.name} (seed {seed}): {result.cases} case(s) {state} in {result.folder}; "
-              f"fingerprint {result.fingerprint}", markup=False, highlight=False, soft_wrap=True)
+    say(f"{suite} {parsed.name} (seed {seed}): {result.cases} case(s) {state} in {result.folder}; "
+        f"fingerprint {result.fingerprint}")

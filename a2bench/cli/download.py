@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from a2bench.cli.common import QuietOption, RootOption, err, out
+from a2bench.cli.common import QuietOption, RootOption, err, name_table, out, print_record, say
 
 SOURCE_HELP = ("Local mirror: a folder holding the suite's files, a .tar.gz/.zip of it, or a base URL (file URL = "
                "URL/<path in the manifest>). Default: the manifest's source.")
@@ -33,35 +33,41 @@ def data_download(suite: Annotated[str, typer.Argument(help="Suite id, e.g. synt
         with progress_bar(f"Preparing {suite}", len(opened.manifest.cases), quiet) as advance:
             written = prepare_generated(opened, on_case=advance)
         record_verification(opened, full=True, problems=0)
-        out.print(f"{suite}: {len(written)} case(s) generated, all verified in {opened.folder}")
+        say(f"{suite}: {len(written)} case(s) generated, all verified in {opened.folder}")
         return
     with progress_bar(f"Downloading {suite}", opened.file_count(), quiet) as advance:
         report = download_suite(opened, source, DownloadOptions(jobs=jobs), on_file=advance)
     if not report.ok:
         for problem in report.problems:
-            err.print(problem.line(), markup=False, highlight=False, soft_wrap=True)
+            say(problem.line(), err)
         raise DataError(f"{len(report.problems)} of {opened.file_count()} file(s) not in place", path=opened.folder,
                         fix=f"fix the problems above and rerun `a2bench data download {suite}`; finished files are "
                             "kept and partial ones resumed")
     record_verification(opened, full=True, problems=0)
-    out.print(f"{suite}: {len(report.fetched)} file(s) downloaded, {len(report.kept)} already in place, all "
-              f"verified in {opened.folder}; fingerprint {opened.manifest.fingerprint()}", markup=False,
-              highlight=False)
+    say(f"{suite}: {len(report.fetched)} file(s) downloaded, {len(report.kept)} already in place, all "
+        f"verified in {opened.folder}; fingerprint {opened.manifest.fingerprint()}")
 
 
 def data_status(root: RootOption = None) -> None:
-    """Show every known suite: its folder, whether it is present and its last recorded verification."""
-    from rich.table import Table
+    """Show every known suite: whether it is present under the data root and its last recorded verification."""
+    from datetime import datetime
 
     from a2bench.data.status import suite_statuses
+    from a2bench.data.suites import data_root
 
-    table = Table("Suite", "Source", "Present", "Last verified", "Result", "Folder")
-    for status in suite_statuses(root):
+    statuses = suite_statuses(root)
+    table = name_table("Suite", "Source", "Present", "Last verified (UTC)", "Result",
+                       title=f"Suites in {data_root(root)}")
+    for status in statuses:
         last = status.last
-        when = f"{last.checked_at} ({last.mode})" if last else "never"
+        when = f"{datetime.fromisoformat(last.checked_at):%Y-%m-%d %H:%M} ({last.mode})" if last else "never"
         result = "-" if last is None else "ok" if last.ok else f"{last.problems} problem(s)"
         if status.stale:
             result += ", manifest changed since"
-        table.add_row(status.name, status.source, "yes" if status.present else "no", when, result,
-                      str(status.folder))
-    out.print(table)
+        if status.broken:
+            result = "broken (see below)"
+        table.add_row(status.name, status.source, "yes" if status.present else "no", when, result)
+    out.print(table, markup=False, highlight=False)
+    for status in statuses:
+        if status.broken:
+            print_record(f"{status.name}: broken import", [status.broken])

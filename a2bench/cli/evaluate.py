@@ -66,7 +66,6 @@ def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predic
         raise A2BenchError("pass either --gt DIR or --suite NAME", fix="see `a2bench evaluate --help`")
     if json_out is not None:
         require_writable_file(json_out, "--json")
-    method = check_name(method or pred.resolve().name, "method name (--method)")
     if suite is not None:
         opened = open_suite(suite, root)
         target = Target(open_setting(opened, setting, derive_seed), verified=not unverified)
@@ -76,6 +75,7 @@ def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predic
             raise A2BenchError("--setting and --unverified apply to --suite only", fix="drop them, or use --suite")
         pairs = match_folders(pred, gt, ref)  # type: ignore[arg-type]
         target = Target()
+    method = check_name(method or pred.resolve().name, "method name (--method)")  # --pred is a folder by now
     options = ScoringOptions(protocol=protocol, metrics=names, device=device, batch_size=batch_size,
                              workers=workers, weights_dir=weights_dir, fast=fast, cache_dir=cache_dir,
                              use_cache=cache, seed=seed, bootstrap_resamples=bootstrap_resamples)
@@ -88,6 +88,9 @@ def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predic
         if out_dir is not None:
             write_reports(results, run_dir)
     out.print(terminal_table(results))
+    for case_id, notes in sorted(results["methods"][method].get("notes", {}).items()):
+        for note in notes:  # scored as the protocol says; also recorded in results.json (methods.M.notes)
+            err.print(f"warning: {case_id}: {note}", markup=False, highlight=False, soft_wrap=True)
     for name, reason in sorted(evaluation.scorer.skipped.items()):
         err.print(f"skipped {name}: {reason}", markup=False, highlight=False, soft_wrap=True)
     if out_dir is not None:

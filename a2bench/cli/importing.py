@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from a2bench.cli.common import QuietOption, RootOption, err, out
+from a2bench.cli.common import QuietOption, RootOption, err, say
 
 
 def data_import(suite: Annotated[str, typer.Argument(help="a2bench, tiktok, ubc-fashion, or custom.")],
@@ -28,6 +28,7 @@ def data_import(suite: Annotated[str, typer.Argument(help="a2bench, tiktok, ubc-
     from a2bench.data.importer import IMPORT_TARGETS, ImportTarget, import_suite
     from a2bench.data.suites import data_root
     from a2bench.errors import A2BenchError
+    from a2bench.names import check_name
     from a2bench.progress import progress_bar
 
     if poses not in ("auto", "extract", "skip"):
@@ -35,11 +36,16 @@ def data_import(suite: Annotated[str, typer.Argument(help="a2bench, tiktok, ubc-
     if suite == "custom":
         if not name:
             raise A2BenchError("`custom` needs a suite name", fix="run `a2bench data import custom NAME --from DIR`")
+        check_name(name, "custom suite name")
         if name in IMPORT_TARGETS or name.startswith("synth"):
             raise A2BenchError(f"'{name}' is a built-in suite name", fix=f"import it as `a2bench data import {name}`"
                                " or choose another name")
         target = ImportTarget(name, f"Custom suite imported from {source}", "as provided by the user", None,
                               ("self",))
+    elif name is not None:
+        raise A2BenchError(f"a suite name ('{name}') applies to `custom` imports only",
+                           fix=f"run `a2bench data import {suite} --from DIR`, or `a2bench data import custom {name} "
+                               "--from DIR`")
     elif suite in IMPORT_TARGETS:
         target = IMPORT_TARGETS[suite]
     else:
@@ -49,6 +55,6 @@ def data_import(suite: Annotated[str, typer.Argument(help="a2bench, tiktok, ubc-
         report = import_suite(target, source, data_root(root), force=force, on_case=advance,
                               poses=poses, dwpose_weights=dwpose_weights)  # type: ignore[arg-type]
     for warning in report.warnings:
-        err.print(f"warning: {warning}", markup=False, highlight=False)
-    out.print(f"{target.suite}: {len(report.manifest.cases)} cases imported into {report.folder}")
-    out.print(f"fingerprint {report.manifest.fingerprint()}")
+        say(f"warning: {warning}", err)
+    say(f"{target.suite}: {len(report.manifest.cases)} cases imported into {report.folder}")
+    say(f"fingerprint {report.manifest.fingerprint()}")

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from a2bench.cli.common import QuietOption, err, out
+from a2bench.cli.common import QuietOption, err, print_record, say
 from a2bench.errors import A2BenchError
 from a2bench.weights.registry import WeightSpec
 
@@ -41,7 +41,9 @@ def weights_users() -> dict[str, list[str]]:
 
 
 def _size(size: int | None) -> str:
-    return f"{size / 2**20:,.1f} MiB" if size else "?"
+    if not size:
+        return "size not published"
+    return f"{size / 2**20:,.1f} MiB" if size >= 2**20 else f"{size / 2**10:,.1f} KiB"
 
 
 @contextmanager
@@ -64,27 +66,25 @@ def _byte_bar(description: str, quiet: bool) -> Iterator[Callable[[int, int | No
 @weights_app.command("list")
 def list_weights(directory: DirOption = None) -> None:
     """List every weights file, its source, expected hash and whether it is in the folder (not hashed here)."""
-    from rich.table import Table
-
     from a2bench.weights.store import pinned, uncalibrated_files, weights_folder
 
     folder = weights_folder(directory)
     pins, randoms = pinned(folder), uncalibrated_files(folder)
     users = weights_users()
-    table = Table("Name", "File", "Size", "sha256", "In folder", "Used by", title=f"Weights in {folder}")
+    print_record(f"Weights in {folder}")
     for spec in _specs(None):
         if spec.sha256:
-            expected = f"{spec.sha256[:16]}… (published)"
+            expected = f"published sha256 {spec.sha256[:16]}…"
         elif spec.filename in pins:
-            expected = f"{pins[spec.filename]['sha256'][:16]}… (pinned)"
+            expected = f"sha256 {pins[spec.filename]['sha256'][:16]}… pinned on first use"
         elif spec.sha256_prefix:
-            expected = f"{spec.sha256_prefix}… (prefix)"
+            expected = f"published prefix {spec.sha256_prefix}…"
         else:
-            expected = "pinned at first fetch"
+            expected = "no published hash: pinned on first use"
         present = (folder / spec.filename).is_file()
         state = ("uncalibrated (random)" if spec.filename in randoms else "present") if present else "missing"
-        table.add_row(spec.name, spec.filename, _size(spec.size), expected, state, ", ".join(users.get(spec.name, [])))
-    out.print(table)
+        print_record(f"{spec.name}: {state}", [f"file {spec.filename} ({_size(spec.size)}); {expected}",
+                                                f"used by {', '.join(users.get(spec.name, [])) or 'no metric'}"])
 
 
 @weights_app.command()
@@ -96,8 +96,9 @@ def fetch(names: NamesArgument = None, directory: DirOption = None,
     """Download (or copy from --source) weights into the folder, verifying each file's sha256."""
     from a2bench.weights.fetch import fetch as fetch_one
     from a2bench.weights.store import LOCK_FILE, weights_folder
+    from a2bench.writable import require_writable_folder
 
-    folder = weights_folder(directory)
+    folder = require_writable_folder(weights_folder(directory), "--dir")
     failures = 0
     for spec in _specs(names):
         try:
@@ -105,11 +106,10 @@ def fetch(names: NamesArgument = None, directory: DirOption = None,
                 outcome = fetch_one(spec, folder, source, progress, force)
         except A2BenchError as exc:
             failures += 1
-            err.print(f"failed {spec.name}: {exc.line()}", markup=False, highlight=False, soft_wrap=True)
+            say(f"failed {spec.name}: {exc.line()}", err)
             continue
         note = f"; sha256 pinned in {folder / LOCK_FILE}" if outcome.pinned else ""
-        out.print(f"{outcome.status} {spec.name}: {outcome.path} (sha256 {outcome.sha256}{note})",
-                  markup=False, highlight=False, soft_wrap=True)
+        say(f"{outcome.status} {spec.name}: {outcome.path} (sha256 {outcome.sha256}{note})")
     if failures:
         raise A2BenchError(f"{failures} weights file(s) could not be fetched", path=folder,
                            fix="see the lines above")
@@ -117,7 +117,8 @@ def fetch(names: NamesArgument = None, directory: DirOption = None,
 
 @weights_app.command()
 def verify(names: NamesArgument = None, directory: DirOption = None, quiet: QuietOption = False) -> None:
-    """Hash the weights in the folder and check them; pins the hash of files nobody publishes one for."""
+    """Hash the weights in the folder and check them; pins the hash of files nobody publishes one for, once they
+    hold the network a2bench builds from them ("pinned on first use", said apart from "matches the published")."""
     from a2bench.weights.store import fetch_command, verify_or_pin, weights_folder
 
     folder = weights_folder(directory)
@@ -126,17 +127,16 @@ def verify(names: NamesArgument = None, directory: DirOption = None, quiet: Quie
         if not (folder / spec.filename).is_file():
             if names:
                 bad += 1
-            out.print(f"missing {spec.name}: run `{fetch_command(spec.name, directory)}`", markup=False,
-                      highlight=False, soft_wrap=True)
+            say(f"missing {spec.name}: run `{fetch_command(spec.name, directory)}`")
             continue
         try:
             with _byte_bar(f"hashing {spec.name}", quiet) as progress:
-                how, _ = verify_or_pin(spec, folder, progress)
+                how, newly_pinned = verify_or_pin(spec, folder, progress)
         except A2BenchError as exc:
             bad += 1
-            err.print(f"MISMATCH {spec.name}: {exc.line()}", markup=False, highlight=False, soft_wrap=True)
+            say(f"FAILED {spec.name}: {exc.line()}", err)
             continue
-        out.print(f"ok {spec.name}: {how}", markup=False, highlight=False)
+        say(f"{'pinned' if newly_pinned else 'ok'} {spec.name}: {how}")
     if bad:
         raise A2BenchError(f"{bad} weights file(s) failed verification or are missing", path=folder,
                            fix="fetch them again")
@@ -147,7 +147,7 @@ def path(name: Annotated[str, typer.Argument(help="Weights name.")], directory: 
     """Print the verified path of one weights file."""
     from a2bench.weights.store import resolve
 
-    out.print(str(resolve(name, directory)), markup=False, highlight=False, soft_wrap=True)
+    say(str(resolve(name, directory)))
 
 
 @weights_app.command("init-random")
@@ -159,14 +159,20 @@ def init_random(directory: Annotated[Path, typer.Option("--dir", help="Folder fo
                 quiet: QuietOption = False) -> None:
     """Write random-initialised weights in the real files' formats, marked uncalibrated (for testing only)."""
     from a2bench.progress import progress_bar
-    from a2bench.weights.random_init import init_random as write_random
     from a2bench.weights.registry import WEIGHTS
     from a2bench.weights.store import UNCALIBRATED_FILE
+    from a2bench.writable import require_writable_folder
 
-    names = [n.strip() for n in only.split(",") if n.strip()] if only else list(WEIGHTS)
+    names = [n.strip() for n in only.split(",") if n.strip()] if only is not None else list(WEIGHTS)
+    if not names:
+        raise A2BenchError(f"--only {only!r} names no weights", fix="pass names such as --only i3d-kinetics400, or "
+                           "leave the option out for all")
+    _specs(names)
+    require_writable_folder(directory, "--dir")  # before torch is imported and anything is built
+    from a2bench.weights.random_init import init_random as write_random
+
     with progress_bar("init-random", len(names), quiet) as advance:
         written = write_random(directory, seed, names, on_file=lambda _name: advance())
     for name, file in written.items():
-        out.print(f"{name}: {file}", markup=False, highlight=False, soft_wrap=True)
-    out.print(f"uncalibrated weights (seed {seed}) listed in {directory / UNCALIBRATED_FILE}", markup=False,
-              highlight=False, soft_wrap=True)
+        say(f"{name}: {file}")
+    say(f"uncalibrated weights (seed {seed}) listed in {directory / UNCALIBRATED_FILE}")

@@ -33,9 +33,10 @@ from a2bench.data.poses.anchors import ANCHORS, anchor_pose
 from a2bench.data.poses.format import PoseSequence, load_poses, save_poses
 from a2bench.data.poses.render import render_skeleton_video
 from a2bench.data.poses.retarget import BONES, DROPPABLE, GROUPS, realignment_factors, rescale_factors, retarget
-from a2bench.data.suites import Case, Suite
+from a2bench.data.suites import ROOT_OPTION, Case, Suite
 from a2bench.errors import A2BenchError, DataError
 from a2bench.video.io import write_video
+from a2bench.writable import require_writable_folder
 
 KINDS = ("self", "rescaled", "track")
 MAX_FACTOR = 10.0
@@ -281,6 +282,7 @@ def derive_suite(suite: Suite, setting: Setting, seed: int,
               "setting": setting.name, "seed": seed}
     if folder.exists():
         return _existing(folder, header)
+    require_writable_folder(folder.parent, ROOT_OPTION)
     with atomic_folder(folder) as tmp:
         cases = []
         for case in suite.cases():

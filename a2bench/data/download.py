@@ -25,8 +25,9 @@ import requests
 from a2bench.data.archives import is_archive, safe_extract
 from a2bench.data.hashing import file_sha256
 from a2bench.data.manifest import FileEntry, Manifest
-from a2bench.data.suites import Suite, restore_hint
+from a2bench.data.suites import ROOT_OPTION, Suite, restore_hint
 from a2bench.errors import DataError
+from a2bench.writable import require_writable_folder
 
 PARTIAL_DIR = ".a2bench-partial"
 CHUNK = 1 << 16
@@ -348,6 +349,7 @@ def download_suite(suite: Suite, source: str | None = None, options: DownloadOpt
                 on_file(entry.path)
     if not pending:
         return report
+    require_writable_folder(suite.folder, ROOT_OPTION)
     partial = suite.folder / PARTIAL_DIR
     with ExitStack() as stack:
         stack.callback(_remove_empty_dirs, partial)

@@ -17,12 +17,24 @@ from typing import Literal
 
 import numpy as np
 
+from a2bench.atomic import atomic_folder, atomic_write, remove_leftovers
 from a2bench.data.hashing import file_sha256
-from a2bench.data.manifest import CaseEntry, FileEntry, Manifest, ProtocolDefaults, Source, dump_manifest
+from a2bench.data.manifest import (
+    CaseEntry,
+    FileEntry,
+    Manifest,
+    ProtocolDefaults,
+    Source,
+    dump_manifest,
+    load_manifest_file,
+)
+from a2bench.data.ownership import remove_owned, require_only_owned
 from a2bench.data.poses.format import PoseSequence, load_poses, save_poses
-from a2bench.data.suites import LOCK_FILE
+from a2bench.data.suites import LOCK_FILE, ROOT_OPTION
 from a2bench.errors import A2BenchError, DataError
+from a2bench.names import check_name
 from a2bench.video.io import read_image, read_video
+from a2bench.writable import require_writable_folder
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 VIDEO_SUFFIXES = (".mp4",)
@@ -80,7 +92,8 @@ def find_cases(folder: Path) -> list[FoundCase]:
             if video is None:
                 raise DataError(f"no video for image '{image.name}'", path=folder / "videos",
                                 fix=f"add videos/{image.stem}.mp4 or remove the image")
-            cases.append(FoundCase(image.stem, image, video, _first(folder / "poses", image.stem, (".npz",))))
+            case_id = check_name(image.stem, "case id (the image's name)", path=image)
+            cases.append(FoundCase(case_id, image, video, _first(folder / "poses", image.stem, (".npz",))))
     else:
         cases = []
         for case_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -92,7 +105,8 @@ def find_cases(folder: Path) -> list[FoundCase]:
                 missing = "reference.png" if reference is None else "video.mp4"
                 raise DataError(f"case folder lacks {missing}", path=case_dir,
                                 fix="each case folder needs reference.png (or .jpg) and video.mp4")
-            cases.append(FoundCase(case_dir.name, reference, video, _first(case_dir, "poses", (".npz",))))
+            case_id = check_name(case_dir.name, "case id (the folder's name)", path=case_dir)
+            cases.append(FoundCase(case_id, reference, video, _first(case_dir, "poses", (".npz",))))
     if not cases:
         raise DataError("no cases found", path=folder,
                         fix="lay the data out as DIR/<case>/{reference.png, video.mp4} or "
@@ -146,20 +160,38 @@ class ImportReport:
     warnings: list[str]
 
 
+def _earlier_import(suite_dir: Path, force: bool) -> Manifest | None:
+    """The lock manifest of the import that `--force` replaces (None when there is none); DataError when the
+    folder is not an import, `--force` is missing, or it holds files a2bench did not write."""
+    if not suite_dir.exists():
+        return None
+    lock = suite_dir / LOCK_FILE
+    if not lock.is_file():
+        raise DataError("a folder a2bench did not create is already there; nothing was replaced", path=suite_dir,
+                        fix="move it away or choose another --root")
+    if not force:
+        raise DataError("a suite folder is already there", path=suite_dir,
+                        fix="pass --force to replace the earlier import")
+    try:
+        manifest = load_manifest_file(lock)
+    except DataError as exc:
+        raise DataError(f"the earlier import's lock manifest is broken ({exc.message}), so a2bench cannot tell its "
+                        "files from yours; nothing was replaced", path=suite_dir,
+                        fix="move the folder away, then import again") from None
+    require_only_owned(suite_dir, manifest)
+    return manifest
+
+
 def import_suite(target: ImportTarget, source: Path, root: Path, force: bool = False,
                  on_case: Callable[[str], None] | None = None, poses: PoseMode = "auto",
                  dwpose_weights: Path | None = None) -> ImportReport:
     """Validate the user's copy, copy it into `<root>/<suite>` and write the lock manifest. Cases without
-    poses get DWPose keypoints (written by a2bench into the suite folder) when the extractor can run."""
+    poses get DWPose keypoints (written by a2bench into the suite folder) when the extractor can run.
+    `force` replaces an earlier import, deleting only the files it recorded (a2bench.data.ownership)."""
     suite_dir = root / target.suite
-    if suite_dir.exists() and not force:
-        hint = "pass --force to replace the earlier import" if (suite_dir / LOCK_FILE).exists() else \
-            "the folder was not made by a2bench; move it away or choose another --root"
-        raise DataError("a suite folder is already there", path=suite_dir, fix=hint)
-    if suite_dir.exists() and not (suite_dir / LOCK_FILE).exists():
-        raise DataError("refusing to replace a folder a2bench did not create", path=suite_dir,
-                        fix="move it away or choose another --root")
-    root.mkdir(parents=True, exist_ok=True)
+    earlier = _earlier_import(suite_dir, force)
+    require_writable_folder(root, ROOT_OPTION)
+    remove_leftovers(root, target.suite)  # staging folders of imports killed earlier
     with tempfile.TemporaryDirectory(prefix=f".import-{target.suite}-", dir=root) as tmp:
         folder = source
         if source.is_file():
@@ -172,42 +204,47 @@ def import_suite(target: ImportTarget, source: Path, root: Path, force: bool = F
                 folder = children[0]
         found = find_cases(folder)
         extract = _pose_extractor(poses, dwpose_weights) if any(c.poses is None for c in found) else None
-        staging = Path(tmp) / "suite"
-        entries, warnings, shapes = [], [], set()
-        for case in found:
-            video = _validate(case)
-            shapes.add((len(video), (int(video.shape[1]), int(video.shape[2]))))
-            case_dir = staging / case.case_id
-            case_dir.mkdir(parents=True)
-            files = {"reference": _entry(case.reference, case_dir, f"reference{case.reference.suffix.lower()}",
-                                         staging),
-                     "ground_truth": _entry(case.video, case_dir, "video.mp4", staging)}
-            if case.poses is not None:
-                files["poses"] = _entry(case.poses, case_dir, "poses.npz", staging)
-            elif extract is not None:
-                extracted = save_poses(Path(tmp) / f"{case.case_id}-poses.npz", extract(video))
-                files["poses"] = _entry(extracted, case_dir, "poses.npz", staging)
-            entries.append(CaseEntry(id=case.case_id, files=files, tags={}))
-            if on_case:
-                on_case(case.case_id)
-        if target.expected_cases and len(entries) != target.expected_cases:
-            warnings.append(f"{len(entries)} cases imported; the {target.suite} test set has "
-                            f"{target.expected_cases}. Numbers on this copy are not comparable with published ones.")
-        without_poses = [e.id for e in entries if "poses" not in e.files]
-        if without_poses:
-            warnings.append(f"{len(without_poses)} case(s) have no poses.npz (e.g. '{without_poses[0]}') and DWPose "
-                            "did not run: put its ONNX weights in place (see docs/poses.md) and re-import with "
-                            "--force --poses extract.")
-        frames, (height, width) = max(shapes)
-        manifest = Manifest(
-            suite=target.suite, version="local-1", description=target.description, license=target.license,
-            sources=[Source(kind="local", location=str(source.resolve()), note="imported with a2bench data import")],
-            settings=list(target.settings),
-            protocol_defaults=ProtocolDefaults(resolution=(height, width), frames=frames, fps=8),
-            cases=entries,
-        )
-        (staging / LOCK_FILE).write_text(dump_manifest(manifest), encoding="utf-8")
-        if suite_dir.exists():
-            shutil.rmtree(suite_dir)
-        staging.rename(suite_dir)
+        replace = None if earlier is None else (lambda old: remove_owned(old, earlier))
+        with atomic_folder(suite_dir, replace=replace) as staging:
+            manifest, warnings = _copy_cases(target, source, found, staging, Path(tmp), extract, on_case)
     return ImportReport(manifest, suite_dir, warnings)
+
+
+def _copy_cases(target: ImportTarget, source: Path, found: list[FoundCase], staging: Path, tmp: Path,
+                extract: Callable[[np.ndarray], PoseSequence] | None,
+                on_case: Callable[[str], None] | None) -> tuple[Manifest, list[str]]:
+    """Validate and copy every case into `staging`, write its lock manifest; the manifest and the warnings."""
+    entries, warnings, shapes = [], [], set()
+    for case in found:
+        video = _validate(case)
+        shapes.add((len(video), (int(video.shape[1]), int(video.shape[2]))))
+        case_dir = staging / case.case_id
+        case_dir.mkdir(parents=True)
+        files = {"reference": _entry(case.reference, case_dir, f"reference{case.reference.suffix.lower()}", staging),
+                 "ground_truth": _entry(case.video, case_dir, "video.mp4", staging)}
+        if case.poses is not None:
+            files["poses"] = _entry(case.poses, case_dir, "poses.npz", staging)
+        elif extract is not None:
+            extracted = save_poses(tmp / f"{case.case_id}-poses.npz", extract(video))
+            files["poses"] = _entry(extracted, case_dir, "poses.npz", staging)
+        entries.append(CaseEntry(id=case.case_id, files=files, tags={}))
+        if on_case:
+            on_case(case.case_id)
+    if target.expected_cases and len(entries) != target.expected_cases:
+        warnings.append(f"{len(entries)} cases imported; the {target.suite} test set has "
+                        f"{target.expected_cases}. Numbers on this copy are not comparable with published ones.")
+    without_poses = [e.id for e in entries if "poses" not in e.files]
+    if without_poses:
+        warnings.append(f"{len(without_poses)} case(s) have no poses.npz (e.g. '{without_poses[0]}') and DWPose "
+                        "did not run: put its ONNX weights in place (see docs/poses.md) and re-import with "
+                        "--force --poses extract.")
+    frames, (height, width) = max(shapes)
+    manifest = Manifest(
+        suite=target.suite, version="local-1", description=target.description, license=target.license,
+        sources=[Source(kind="local", location=str(source.resolve()), note="imported with a2bench data import")],
+        settings=list(target.settings),
+        protocol_defaults=ProtocolDefaults(resolution=(height, width), frames=frames, fps=8),
+        cases=entries,
+    )
+    atomic_write(staging / LOCK_FILE, dump_manifest(manifest))
+    return manifest, warnings

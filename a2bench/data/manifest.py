@@ -10,9 +10,18 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from a2bench.errors import DataError
+from a2bench.names import name_problem
 
 Role = Literal["reference", "reference_pose", "poses", "skeleton", "ground_truth", "driving"]
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+
+def _valid_name(value: str, what: str) -> str:
+    """Suite names and case ids follow a2bench's one naming rule (a2bench.names)."""
+    problem = name_problem(value)
+    if problem is not None:
+        raise ValueError(f"{what} {value!r} {problem}")
+    return value
 
 
 class StrictModel(BaseModel):
@@ -41,9 +50,14 @@ class FileEntry(StrictModel):
 class CaseEntry(StrictModel):
     """A case: its files by role and free-form tags (body structure, style, ...)."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    id: str
     files: dict[Role, FileEntry]
     tags: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        return _valid_name(value, "case id")
 
     @model_validator(mode="after")
     def _has_reference(self) -> CaseEntry:
@@ -72,7 +86,7 @@ class ProtocolDefaults(StrictModel):
 class Manifest(StrictModel):
     """A suite: identity, provenance of its files, its cases and how it is scored."""
 
-    suite: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    suite: str
     version: str
     description: str
     license: str
@@ -80,6 +94,11 @@ class Manifest(StrictModel):
     settings: list[str] = Field(default_factory=lambda: ["self"])
     protocol_defaults: ProtocolDefaults
     cases: list[CaseEntry]
+
+    @field_validator("suite")
+    @classmethod
+    def _valid_suite(cls, value: str) -> str:
+        return _valid_name(value, "suite name")
 
     @model_validator(mode="after")
     def _unique_cases(self) -> Manifest:
@@ -112,7 +131,7 @@ def _first_error(exc: ValidationError) -> str:
     error = exc.errors()[0]
     where = ".".join(str(part) for part in error["loc"]) or "top level"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{where}: {error['msg']}{more}"
+    return f"{where}: {error['msg'].removeprefix('Value error, ')}{more}"
 
 
 def parse_manifest(text: str, source: Path | str) -> Manifest:

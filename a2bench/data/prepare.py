@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from a2bench.data.suites import Suite, require_verified
+from a2bench.data.suites import ROOT_OPTION, Suite, require_verified
 from a2bench.data.synth.suite import SYNTH_CONFIGS, generate_case, write_case
 from a2bench.errors import DataError
+from a2bench.writable import require_writable_folder
 
 
 def prepare_generated(suite: Suite, on_case: Callable[[str], None] | None = None) -> list[str]:
@@ -15,6 +16,8 @@ def prepare_generated(suite: Suite, on_case: Callable[[str], None] | None = None
         raise DataError(f"suite '{suite.name}' is not generated locally", fix="download or import it instead")
     config = SYNTH_CONFIGS[suite.name]
     broken = {problem.path.relative_to(suite.folder).parts[0] for problem in suite.verify(full=True)}
+    if broken:
+        require_writable_folder(suite.folder, ROOT_OPTION)
     written = []
     for index, case_id in enumerate(config.case_ids()):
         if case_id in broken:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from a2bench.atomic import atomic_write_json
-from a2bench.data.suites import Suite, data_root, known_suites
+from a2bench.data.suites import Suite, broken_imports, data_root, known_suites
 from a2bench.errors import DataError
 
 STATE_FILE = ".a2bench-state.json"
@@ -47,11 +47,12 @@ class SuiteStatus:
     present: bool
     last: Verification | None
     fingerprint: str
+    broken: str | None = None
 
     @property
     def stale(self) -> bool:
         """True when the suite's manifest changed since its last verification."""
-        return self.last is not None and self.last.fingerprint != self.fingerprint
+        return self.broken is None and self.last is not None and self.last.fingerprint != self.fingerprint
 
 
 def state_path(root: Path | str | None = None) -> Path:
@@ -100,6 +101,10 @@ def suite_statuses(root: Path | str | None = None) -> list[SuiteStatus]:
     """Every known suite with its folder, presence and last recorded verification."""
     base = data_root(root)
     state = load_state(base)
-    return [SuiteStatus(name=name, source=manifest.sources[0].kind if manifest.sources else "-", folder=base / name,
-                        present=(base / name).is_dir(), last=state.get(name), fingerprint=manifest.fingerprint())
-            for name, manifest in known_suites(base).items()]
+    statuses = [SuiteStatus(name=name, source=manifest.sources[0].kind if manifest.sources else "-",
+                            folder=base / name, present=(base / name).is_dir(), last=state.get(name),
+                            fingerprint=manifest.fingerprint())
+                for name, manifest in known_suites(base).items()]
+    statuses += [SuiteStatus(name=name, source="local", folder=base / name, present=True, last=state.get(name),
+                             fingerprint="", broken=error.line()) for name, error in broken_imports(base).items()]
+    return sorted(statuses, key=lambda status: status.name)

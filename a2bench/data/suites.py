@@ -13,18 +13,26 @@ from a2bench.data.manifest import CaseEntry, FileEntry, Manifest, load_manifest_
 from a2bench.errors import DataError, UnknownNameError
 
 DATA_ENV = "A2BENCH_DATA"
+ROOT_OPTION = f"--root (or ${DATA_ENV})"  # how errors name the data root's option
 LOCK_FILE = "suite.lock.json"
 
 
 def data_root(root: Path | str | None = None) -> Path:
-    """The data root: `--root`, else $A2BENCH_DATA, else the per-user data directory."""
+    """The data root: `--root`, else $A2BENCH_DATA, else the per-user data directory; DataError naming where it
+    came from when it exists but is not a folder."""
     if root is not None:
-        return Path(root).expanduser()
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV]).expanduser()
-    from platformdirs import user_data_dir
+        path, origin, fix = Path(root).expanduser(), "--root", "pass --root a folder"
+    elif os.environ.get(DATA_ENV):
+        path, origin = Path(os.environ[DATA_ENV]).expanduser(), f"${DATA_ENV}"
+        fix = f"set {origin} to a folder, or pass --root DIR"
+    else:
+        from platformdirs import user_data_dir
 
-    return Path(user_data_dir("a2bench", appauthor=False))
+        path, origin = Path(user_data_dir("a2bench", appauthor=False)), "the per-user data directory"
+        fix = "move that file away, or pass --root DIR"
+    if path.exists() and not path.is_dir():
+        raise DataError(f"the data root ({origin}) is a file, not a folder", path=path, fix=fix)
+    return path
 
 
 def builtin_suites() -> dict[str, Manifest]:
@@ -37,21 +45,38 @@ def builtin_suites() -> dict[str, Manifest]:
     return dict(sorted(suites.items()))
 
 
-def imported_suites(root: Path | str | None = None) -> dict[str, Manifest]:
-    """Suites imported under the data root, from their lock manifests."""
+def _scan_imports(root: Path | str | None) -> tuple[dict[str, Manifest], dict[str, DataError]]:
+    """The lock manifests under the data root: valid ones by suite id, broken ones by folder name."""
     base = data_root(root)
-    if not base.is_dir():
-        return {}
-    suites = {}
-    for lock in sorted(base.glob(f"*/{LOCK_FILE}")):
-        manifest = load_manifest_file(lock)
+    suites: dict[str, Manifest] = {}
+    broken: dict[str, DataError] = {}
+    for lock in sorted(base.glob(f"*/{LOCK_FILE}")) if base.is_dir() else []:
+        try:
+            manifest = load_manifest_file(lock)
+        except DataError as exc:
+            broken[lock.parent.name] = exc
+            continue
         suites[manifest.suite] = manifest
-    return suites
+    return suites, broken
+
+
+def imported_suites(root: Path | str | None = None) -> dict[str, Manifest]:
+    """Suites imported under the data root, from their lock manifests (broken ones: `broken_imports`)."""
+    return _scan_imports(root)[0]
+
+
+def broken_imports(root: Path | str | None = None) -> dict[str, DataError]:
+    """Imports whose lock manifest cannot be read or validated, by folder name, with the error: listed apart, so
+    that one broken import never hides the other suites."""
+    return _scan_imports(root)[1]
 
 
 def known_suites(root: Path | str | None = None) -> dict[str, Manifest]:
-    """Every suite a2bench knows: shipped manifests, replaced by the lock manifest of an imported copy."""
-    return {**builtin_suites(), **imported_suites(root)}
+    """Every usable suite a2bench knows: shipped manifests, replaced by the lock manifest of an imported copy (a
+    suite whose import is broken is left out here and listed by `broken_imports`)."""
+    imported, broken = _scan_imports(root)
+    return {name: manifest for name, manifest in sorted({**builtin_suites(), **imported}.items())
+            if name not in broken}
 
 
 def get_manifest(name: str, root: Path | str | None = None) -> Manifest:
@@ -164,6 +189,8 @@ def require_verified(suite: Suite, full: bool = True) -> None:
 
 def restore_hint(manifest: Manifest) -> str:
     """The command that puts a suite's files (back) in place."""
+    if manifest.imported and manifest.suite not in builtin_suites():
+        return f"import your folder again with `a2bench data import custom {manifest.suite} --from DIR --force`"
     if manifest.imported:
         return (f"import your copy with `a2bench data import {manifest.suite} --from DIR` "
                 "(--force replaces an earlier import)")

@@ -7,6 +7,8 @@ three channels and an alpha channel is dropped (documented behaviour, see docs i
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from pathlib import Path
 from typing import IO
@@ -49,11 +51,44 @@ def to_rgb(array: np.ndarray, source: Path) -> np.ndarray:
 HIGH_DEPTH_MODES = ("I", "I;16", "I;16B", "I;16L", "F")
 
 
-def _require_8bit(image: Image.Image, source: Path) -> None:
-    """16-bit and float images would be clipped or rescaled silently by a conversion: refuse them."""
+def _stored_depth(image: Image.Image) -> str | None:
+    """How the file stores samples when it uses more than 8 bits per channel: 16-bit gray opens as mode I;16, but
+    16-bit RGB(A) opens as mode RGB(A) and Pillow would cut it to 8 bits on load, so its raw mode is read from the
+    file's tiles (before `load()` empties them)."""
     if image.mode in HIGH_DEPTH_MODES:
-        raise VideoReadError(f"frame is {image.mode} (16-bit or float); metrics are defined on 8-bit frames",
-                             path=source, fix="export the frames as 8-bit RGB PNG")
+        return image.mode
+    for tile in image.tile:
+        args = tile[3]
+        rawmode = args if isinstance(args, str) else args[0] if args and isinstance(args[0], str) else ""
+        if ";16" in rawmode:
+            return rawmode
+    return None
+
+
+def _require_8bit(image: Image.Image, source: Path) -> None:
+    """Refuse frames with more than 8 bits per channel, gray and colour alike (call before `image.load()`).
+
+    Every conversion to 8 bits (truncating, rounding, rescaling) gives different pixels and so different scores;
+    the protocols are defined on 8-bit frames, so a2bench picks none silently and asks for 8-bit frames instead.
+    """
+    depth = _stored_depth(image)
+    if depth is not None:
+        raise VideoReadError(f"frame has more than 8 bits per channel (16-bit or float: {depth}); the metrics are "
+                             "defined on 8-bit frames and a2bench does not convert them, since each conversion gives "
+                             "other numbers",
+                             path=source, fix="export the frames as 8-bit PNG (e.g. with your own rounding, once)")
+
+
+def unfollowable_link(path: Path) -> str | None:
+    """Why `path` cannot be followed ("is a symlink loop", "is a broken symlink ..."), or None when it can."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symlink loop (following it leads back to itself)"
+        if path.is_symlink():
+            return f"is a broken symlink (its target {os.readlink(path)} does not exist)"
+    return None
 
 
 def _read_frame_folder(folder: Path) -> np.ndarray:
@@ -65,8 +100,8 @@ def _read_frame_folder(folder: Path) -> np.ndarray:
     for file in files:
         try:
             with Image.open(file) as image:
-                image.load()
                 _require_8bit(image, file)
+                image.load()
                 if image.mode not in ("L", "RGB", "RGBA"):
                     image = image.convert("RGB")
                 array = np.asarray(image)
@@ -141,8 +176,8 @@ def _read_frame_folder_single(path: Path) -> np.ndarray:
     """A single image read as a one-frame video (used for reference images)."""
     try:
         with Image.open(path) as image:
-            image.load()
             _require_8bit(image, path)
+            image.load()
             array = np.asarray(image if image.mode in ("L", "RGB", "RGBA") else image.convert("RGB"))
     except VideoReadError:
         raise
@@ -212,10 +247,16 @@ def _remove_frame_folder(folder: Path) -> None:
 def discover_videos(folder: Path | str) -> dict[str, Path]:
     """Map each video's stem to its path: video files and sub-folders of frames, one level deep."""
     folder = Path(folder)
+    problem = unfollowable_link(folder)
+    if problem:
+        raise VideoReadError(problem, path=folder, fix="pass the folder itself, or a link that leads to it")
     found: dict[str, Path] = {}
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
             continue
+        problem = unfollowable_link(entry)
+        if problem:
+            raise VideoReadError(problem, path=entry, fix="remove the link, or point it at a video or frame folder")
         is_video = (entry.is_file() and entry.suffix.lower() in VIDEO_SUFFIXES) or entry.is_dir()
         if not is_video:
             continue

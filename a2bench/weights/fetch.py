@@ -109,16 +109,30 @@ def fetch(spec: WeightSpec, directory: Path, source: str | None = None, progress
         except WeightsHashError:
             pass  # replaced below by a fresh, verified copy
     partial = directory / f".{spec.filename}.{os.getpid()}.part"
+    newly_pinned = not spec.sha256 and spec.filename not in pinned(directory)
     try:
         _transfer(origin, partial, spec.size, progress)
         sha256 = file_sha256(partial)
         with contextlib.suppress(WeightsUnpinned):  # nothing to compare with yet: pinned below
             check_hash(spec, directory, sha256, source=origin)
+        if newly_pinned:
+            _require_network(spec, partial, origin)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
     forget_random_file(directory, spec.filename)
-    newly_pinned = not spec.sha256 and spec.filename not in pinned(directory)
     if newly_pinned:
         pin(directory, spec, sha256, path.stat().st_size, origin)
     return FetchOutcome(spec.name, path, sha256, "fetched", origin, pinned=newly_pinned)
+
+
+def _require_network(spec: WeightSpec, partial: Path, origin: str) -> None:
+    """Refuse a download whose hash is about to be pinned unless it holds the expected network (naming the source,
+    not the temporary file)."""
+    from a2bench.weights.layout import WeightsNotLoadable, check_loads_as
+
+    fix = "the source does not hold the expected file: check --source, or fetch without it"
+    try:
+        check_loads_as(spec, partial, fix=fix)
+    except WeightsNotLoadable as exc:
+        raise WeightsNotLoadable(f"{origin}: the download {exc.message}", fix=fix) from None

@@ -15,7 +15,6 @@ import math
 import os
 import shutil
 import zlib
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import torch
 from torch import nn
 
 from a2bench.errors import A2BenchError
+from a2bench.weights.layout import FileLayout, layouts
 from a2bench.weights.registry import WEIGHTS, WeightSpec, get_spec
 from a2bench.weights.store import check_hash, file_sha256, record_random_files, uncalibrated_files
 
@@ -125,74 +125,55 @@ def calibrate_batchnorm(model: nn.Module, inputs: torch.Tensor, run: Callable[[t
             hook.remove()
 
 
-def _without_batch_counters(state: dict[str, torch.Tensor]) -> OrderedDict[str, torch.Tensor]:
-    return OrderedDict((k, v) for k, v in state.items() if not k.endswith("num_batches_tracked"))
-
-
 # ---------------------------------------------------------------- one builder per weights file
 
 
-def _torchvision(builder: Callable[..., nn.Module]) -> Callable[[int], Any]:
-    def build(seed: int) -> Any:
-        torch.manual_seed(seed)
-        model = builder(weights=None)
-        kaiming_init(model)
-        return model.state_dict()
-
-    return build
+def _kaiming(layout: FileLayout, seed: int) -> Any:
+    torch.manual_seed(seed)
+    model = layout.build()
+    kaiming_init(model)
+    return layout.to_file(model)
 
 
-def _fid_inception(seed: int) -> Any:
-    from a2bench.metrics.networks.inception import INPUT_SIZE, FIDInceptionV3
+def _fid_inception(layout: FileLayout, seed: int) -> Any:
+    from a2bench.metrics.networks.inception import INPUT_SIZE
 
     torch.manual_seed(seed)
-    model = FIDInceptionV3()
+    model = layout.build()
     kaiming_init(model)
     calibrate_batchnorm(model, synthetic_images(10, INPUT_SIZE, seed) * 2 - 1, model)
-    return model.state_dict()
+    return layout.to_file(model)
 
 
-def _i3d(seed: int) -> Any:
-    from a2bench.metrics.networks.i3d import INPUT_SIZE, InceptionI3d
+def _i3d(layout: FileLayout, seed: int) -> Any:
+    from a2bench.metrics.networks.i3d import INPUT_SIZE
 
     torch.manual_seed(seed)
-    model = InceptionI3d("tats")
+    model = layout.build()
     kaiming_init(model)
     calibrate_batchnorm(model, synthetic_videos(2, 9, INPUT_SIZE, seed) * 2 - 1, model)
-    return _without_batch_counters(model.state_dict())  # TATS converted the TF graph: no counters, gamma = 1
+    return layout.to_file(model)  # TATS converted the TF graph: no counters, gamma = 1
 
 
-def _resnet3d(seed: int) -> Any:
-    from a2bench.metrics.networks.resnet3d import ARCH, MEAN, SAMPLE_DURATION, SAMPLE_SIZE, ResNet3D50
+def _resnet3d(layout: FileLayout, seed: int) -> Any:
+    from a2bench.metrics.networks.resnet3d import MEAN, SAMPLE_DURATION, SAMPLE_SIZE
 
     torch.manual_seed(seed)
-    model = ResNet3D50()
+    model = layout.build()
     kaiming_init(model)
     clips = synthetic_videos(4, SAMPLE_DURATION, SAMPLE_SIZE, seed) * 255 - torch.tensor(MEAN).view(1, 3, 1, 1, 1)
     calibrate_batchnorm(model, clips, model)
-    state = _without_batch_counters(model.state_dict())  # a torch 0.2-era DataParallel checkpoint
-    optimizer = {"state": {}, "param_groups": [{"lr": 0.1, "momentum": 0.9, "dampening": 0.9,
-                                                "weight_decay": 0.001, "nesterov": False,
-                                                "params": list(range(len(list(model.parameters()))))}]}
-    return {"epoch": 1, "arch": ARCH, "state_dict": OrderedDict(("module." + k, v) for k, v in state.items()),
-            "optimizer": optimizer}
+    return layout.to_file(model)  # a torch 0.2-era DataParallel checkpoint
 
 
-def _clip(seed: int) -> Any:
-    import open_clip
-
-    from a2bench.metrics.networks.clip import CLIP_MODEL
-
+def _clip(layout: FileLayout, seed: int) -> Any:
     torch.manual_seed(seed)
-    return open_clip.create_model(CLIP_MODEL).state_dict()
+    return layout.to_file(layout.build())
 
 
-def _builders() -> dict[str, Callable[[int], Any]]:
-    import torchvision
-
-    return {"vgg16": _torchvision(torchvision.models.vgg16), "alexnet": _torchvision(torchvision.models.alexnet),
-            "fid-inception": _fid_inception, "i3d-kinetics400": _i3d, "resnet3d50-kinetics": _resnet3d,
-            "clip-vit-b-32": _clip}
+BUILDERS: dict[str, Callable[[FileLayout, int], Any]] = {
+    "vgg16": _kaiming, "alexnet": _kaiming, "fid-inception": _fid_inception, "i3d-kinetics400": _i3d,
+    "resnet3d50-kinetics": _resnet3d, "clip-vit-b-32": _clip}
 
 
 def file_seed(seed: int, name: str) -> int:
@@ -209,14 +190,17 @@ def _copy_package_file(spec: WeightSpec, target: Path) -> None:
     check_hash(spec, target.parent, file_sha256(target))
 
 
-def _write_random(spec: WeightSpec, target: Path, build: Callable[[int], Any], seed: int, replaceable: bool) -> None:
+def _require_replaceable(target: Path, replaceable: bool) -> None:
     if target.exists() and not replaceable:
         raise A2BenchError("refusing to overwrite weights that init-random did not write", path=target,
                            fix="choose another --dir for random weights")
+
+
+def _save(spec: WeightSpec, target: Path, content: Any) -> None:
     staging = target.with_name(f".init-random.{os.getpid()}")
     staging.mkdir(exist_ok=True)
     try:  # saved under its own name: torch.save records it inside the archive, so bytes depend on it
-        torch.save(build(seed), staging / spec.filename)
+        torch.save(content, staging / spec.filename)
         os.replace(staging / spec.filename, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -229,7 +213,7 @@ def init_random(directory: Path, seed: int, names: Iterable[str] | None = None,
     chosen = [get_spec(name).name for name in names] if names else list(WEIGHTS)
     directory.mkdir(parents=True, exist_ok=True)
     randoms = uncalibrated_files(directory)
-    builders = _builders()
+    files = layouts()
     written: dict[str, Path] = {}
     for name in chosen:
         spec = WEIGHTS[name]
@@ -237,7 +221,8 @@ def init_random(directory: Path, seed: int, names: Iterable[str] | None = None,
         if spec.package_file:
             _copy_package_file(spec, target)
         else:
-            _write_random(spec, target, builders[name], file_seed(seed, name), spec.filename in randoms)
+            _require_replaceable(target, spec.filename in randoms)
+            _save(spec, target, BUILDERS[name](files[name], file_seed(seed, name)))
             record_random_files(directory, {spec.filename: {"name": name, "seed": seed,
                                                             "sha256": file_sha256(target)}})
         written[name] = target

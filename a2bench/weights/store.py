@@ -1,8 +1,10 @@
 """Where weights live, and the sha256 check that every load goes through before `torch.load` sees a byte.
 
-The expected hash of a file comes from, in order: `uncalibrated.json` (files written by init-random), the
-published full sha256, the published prefix (torch-hub names; the full hash is also pinned at first fetch), or
-`weights.lock.json`, which pins the hash seen at first fetch for files whose hash nobody publishes.
+The expected hash of a file comes from, in order: the published full sha256, which nothing in the weights folder
+can override; the published prefix (torch-hub names), which a file must start with unless `uncalibrated.json`
+lists it as random test weights written by init-random (they cannot match it); the full sha256 pinned on first
+use in `weights.lock.json`. A hash is pinned only for a file that holds the network a2bench builds from it
+(a2bench.weights.layout), so a random or truncated file is never trusted on first sight.
 """
 
 from __future__ import annotations
@@ -116,11 +118,20 @@ def forget_random_file(directory: Path, filename: str) -> None:
         (directory / UNCALIBRATED_FILE).unlink()
 
 
+def _random_copy(spec: WeightSpec, directory: Path, sha256: str) -> bool:
+    """True when init-random recorded this very file as random test weights and no published hash contradicts it
+    (files with a published full sha256 are never random; a file matching the published prefix is the real one)."""
+    if spec.sha256 or (spec.sha256_prefix and sha256.startswith(spec.sha256_prefix)):
+        return False
+    entry = uncalibrated_files(directory).get(spec.filename)
+    return entry is not None and entry.get("sha256") == sha256
+
+
 def check_hash(spec: WeightSpec, directory: Path, sha256: str, source: str | None = None) -> str:
-    """Compare a file's sha256 with what is expected of it; returns how it was checked, raises on mismatch.
-    With `source` (a URL or path), checks a download from there before it replaces anything in `directory`:
-    the init-random record does not apply and errors name the source."""
-    random_copy = None if source else uncalibrated_files(directory).get(spec.filename)
+    """Compare a file's sha256 with what is expected of it (see the module docstring); returns how it matched, as
+    a phrase ("matches the published sha256"), and raises on mismatch. With `source` (a URL or path), checks a
+    download from there before it replaces anything in `directory`: the init-random record does not apply and
+    errors name the source."""
     pin_entry = pinned(directory).get(spec.filename)
     fix = (f"delete it and run `{fetch_command(spec.name, directory)}`" if source is None
            else "the source is corrupt or altered: try again, or another --source")
@@ -130,41 +141,53 @@ def check_hash(spec: WeightSpec, directory: Path, sha256: str, source: str | Non
             return WeightsHashError(message, path=directory / spec.filename, fix=fix)
         return WeightsHashError(f"{source}: {message}", fix=fix)  # a URL is no Path
 
-    if random_copy is not None:
-        expected, how = random_copy["sha256"], "recorded by init-random"
-    elif spec.sha256:
-        expected, how = spec.sha256, "published"
-    elif spec.sha256_prefix and not sha256.startswith(spec.sha256_prefix):
-        raise mismatch(f"sha256 {sha256[:16]}… does not start with the published prefix {spec.sha256_prefix}")
-    elif pin_entry is not None:
-        expected, how = pin_entry["sha256"], f"pinned at first fetch in {LOCK_FILE}"
-        if source is not None:
-            fix = f"if the upstream file changed on purpose, remove its entry from {directory / LOCK_FILE}"
-    elif spec.sha256_prefix:
-        return "published prefix"
-    else:
-        raise WeightsUnpinned(f"no sha256 is published or pinned for {spec.name}, so this copy cannot be verified",
-                              path=directory / spec.filename, fix=f"run `a2bench weights verify {spec.name} "
-                              f"--dir {directory}` to pin the hash of this copy, or fetch it")
-    if sha256 != expected:
-        raise mismatch(f"sha256 {sha256[:16]}… differs from the {how} {expected[:16]}…")
-    return how
+    if spec.sha256:
+        if sha256 != spec.sha256:
+            raise mismatch(f"sha256 {sha256[:16]}… differs from the published sha256 {spec.sha256[:16]}…")
+        return "matches the published sha256"
+    if source is None and _random_copy(spec, directory, sha256):
+        return "random test weights written by init-random (uncalibrated, not the published network)"
+    prefix = spec.sha256_prefix
+    if prefix and not sha256.startswith(prefix):
+        raise mismatch(f"sha256 {sha256[:16]}… does not start with the published prefix {prefix}")
+    if pin_entry is not None:
+        if sha256 != pin_entry["sha256"]:
+            if source is not None:
+                fix = f"if the upstream file changed on purpose, remove its entry from {directory / LOCK_FILE}"
+            raise mismatch(f"sha256 {sha256[:16]}… differs from the sha256 pinned on first use in {LOCK_FILE} "
+                           f"{pin_entry['sha256'][:16]}…")
+        published = f"the published prefix {prefix} and " if prefix else ""
+        return f"matches {published}the sha256 pinned on first use ({pin_entry.get('pinned_at', '?')}, not published)"
+    if prefix:
+        return f"matches the published prefix {prefix}"
+    raise WeightsUnpinned(f"no sha256 is published or pinned for {spec.name}, so this copy cannot be verified",
+                          path=directory / spec.filename, fix=f"run `a2bench weights verify {spec.name} "
+                          f"--dir {directory}` to pin the hash of this copy, or fetch it")
+
+
+def needs_pin(spec: WeightSpec, directory: Path, sha256: str) -> bool:
+    """True for a file whose full sha256 nobody publishes and nothing recorded yet (pinned on first use)."""
+    return not (spec.sha256 or spec.filename in pinned(directory) or _random_copy(spec, directory, sha256))
 
 
 def verify_or_pin(spec: WeightSpec, directory: Path, progress: Progress | None = None) -> tuple[str, bool]:
-    """Check a present file; one without a published full sha256 or a pin gets the sha256 seen now pinned.
-    Returns how it was checked and whether it was pinned now."""
+    """Check a present file; one without a published full sha256 or a pin gets the sha256 seen now pinned, once it
+    is shown to hold the expected network. Returns how it was checked and whether it was pinned now."""
     path = directory / spec.filename
     sha256 = file_sha256(path, progress)
     try:
         how = check_hash(spec, directory, sha256)
     except WeightsUnpinned:
-        how = "no hash to compare with"
-    recorded = spec.filename in pinned(directory) or spec.filename in uncalibrated_files(directory)
-    if spec.sha256 or recorded:
+        how = "no hash is published for it"
+    if not needs_pin(spec, directory, sha256):
         return how, False
+    from a2bench.weights.layout import check_loads_as
+
+    check_loads_as(spec, path, fix=f"delete it and run `{fetch_command(spec.name, directory)}`; a hash is pinned "
+                                   "only for a file that holds the expected network")
     pin(directory, spec, sha256, path.stat().st_size, f"first seen in place at {path}")
-    return f"{how}; full sha256 pinned now in {LOCK_FILE} (first seen)", True
+    return (f"{how}; it holds the network a2bench builds from it, so its sha256 {sha256[:16]}… is now pinned on "
+            f"first use in {LOCK_FILE}"), True
 
 
 def resolve(name: str, weights_dir: Path | str | None = None) -> Path:
@@ -194,18 +217,22 @@ def verify_path(path: Path) -> str:
 
 
 def load_checkpoint(path: Path) -> Any:
-    """Verify the file's hash, then `torch.load` it with weights_only=True onto the CPU."""
-    import torch
+    """Verify the file's hash, then `torch.load` it with weights_only=True onto the CPU (WeightsNotLoadable naming
+    the file when it holds no checkpoint)."""
+    from a2bench.weights.layout import read_checkpoint
 
     verify_path(path)
-    return torch.load(path, map_location="cpu", weights_only=True)
+    spec = spec_for_file(path.name)
+    name = spec.name if spec else path.name
+    return read_checkpoint(path, fix=f"delete it and run `{fetch_command(name, path.parent)}`")
 
 
 def is_uncalibrated(name_or_path: str | Path, weights_dir: Path | str | None = None) -> bool:
-    """Whether a weights file (registered name, or path) was written by init-random: numbers from it are not
-    comparable with anything computed with the real weights."""
+    """Whether a weights file (registered name, or path) is random test weights written by init-random, as
+    check_hash accepts them: numbers from it are not comparable with anything computed with the real weights."""
     if isinstance(name_or_path, str) and name_or_path in WEIGHTS:
-        path = weights_folder(weights_dir) / WEIGHTS[name_or_path].filename
+        spec, path = WEIGHTS[name_or_path], weights_folder(weights_dir) / WEIGHTS[name_or_path].filename
     else:
         path = Path(name_or_path)
-    return path.name in uncalibrated_files(path.parent)
+        spec = spec_for_file(path.name)  # type: ignore[assignment]
+    return spec is not None and path.is_file() and _random_copy(spec, path.parent, file_sha256(path))

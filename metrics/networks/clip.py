@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from a2bench.weights.layout import WeightsNotLoadable, first_line
 from a2bench.weights.store import verify_path
 
 CLIP_MODEL = "ViT-B-32"
@@ -19,6 +20,10 @@ def load_clip(path: Path, device: str | torch.device = "cpu") -> tuple[torch.nn.
     import open_clip
 
     verify_path(path)
-    model, _, preprocess = open_clip.create_model_and_transforms(CLIP_MODEL, pretrained=str(path), device=device,
-                                                                 weights_only=True)
+    try:
+        model, _, preprocess = open_clip.create_model_and_transforms(CLIP_MODEL, pretrained=str(path), device=device,
+                                                                     weights_only=True)
+    except Exception as exc:  # open_clip passes on torch's errors for a file that holds no such model
+        raise WeightsNotLoadable(f"does not load as open_clip {CLIP_MODEL} ({first_line(exc)})", path=path,
+                                 fix="delete it and run `a2bench weights fetch clip-vit-b-32`") from None
     return model.eval().requires_grad_(False), preprocess
