@@ -38,13 +38,14 @@ def device_type(context: MetricContext) -> str:
 
 
 def cpu_threads(context: MetricContext) -> int:
-    """Threads for the main process's torch/BLAS/OpenCV work: the cores the worker processes leave free on CPU,
-    one when a GPU runs the networks (the host then only feeds it)."""
+    """Threads for the main process's torch/BLAS/OpenCV work: every core when the networks run on the CPU (they
+    are nearly all the work; the host workers mostly wait on them), one when a GPU runs them (the host then only
+    feeds it). Never derived from `--workers`, so the worker count cannot change a network's summation order."""
     if context.threads:
         return context.threads
     if device_type(context) != "cpu":
         return 1
-    return max(1, (os.cpu_count() or 1) - max(0, context.workers))
+    return os.cpu_count() or 1
 
 
 def configure(context: MetricContext) -> None:
