@@ -39,6 +39,13 @@ def _timed(run: object, device: str) -> float:
     return time.perf_counter() - started
 
 
+def _shape(table: dict[tuple[str, str], int], kind: str, shape: int) -> None:
+    """Every kind of item on device type `kind` batched `shape` at a time."""
+    for device_kind, items in table:
+        if device_kind == kind:
+            table[(device_kind, items)] = shape
+
+
 def measure(protocol: str, weights: Path, device: str, shapes: list[int], frames: np.ndarray) -> dict[str, dict]:
     """{network: {shape: seconds for one video}} under `protocol`."""
     from a2bench.metrics import get_protocol, runtime
@@ -60,11 +67,11 @@ def measure(protocol: str, weights: Path, device: str, shapes: list[int], frames
     figures: dict[str, dict] = {}
     try:
         for name, run in runs.items():
-            runtime.EXACT_BATCH[kind] = 1
+            _shape(runtime.EXACT_BATCH, kind, 1)
             _timed(run, device)  # warm-up: first-call allocations and kernel selection
             figures[name] = {}
             for shape in shapes:
-                runtime.EXACT_BATCH[kind] = shape
+                _shape(runtime.EXACT_BATCH, kind, shape)
                 figures[name][shape] = _timed(run, device)
             print(name, {shape: round(seconds, 2) for shape, seconds in figures[name].items()}, flush=True)
     finally:

@@ -25,6 +25,7 @@ from a2bench.errors import MissingInput, WeightsMissing
 
 if TYPE_CHECKING:
     from a2bench.metrics.preprocess import Pipeline
+    from a2bench.metrics.runtime import ItemKind
 
 __all__ = ["FRAME_MEAN", "NO_PARAMS", "PAIR_MEAN", "CaseFrames", "CaseMetric", "DeclaredExtractor",
            "DistributionMetric", "ExtractorSpec", "FeatureExtractor", "FrameMetric", "Metric", "MetricContext",
@@ -180,6 +181,8 @@ class DeclaredExtractor(FeatureExtractor):
     the network (once per process, shared by extractors of the same class, weights and variant) and derives the
     cache key; subclasses say how to load, what the network inputs are and how outputs become the video's rows."""
 
+    items: ClassVar[ItemKind] = "frames"  # what one network input is: a frame, or a clip of frames ("clips")
+
     def __init__(self, spec: ExtractorSpec):
         self.spec = spec
         self.weights: ResolvedWeights | None = None
@@ -200,7 +203,7 @@ class DeclaredExtractor(FeatureExtractor):
         self.weights = weights
         spec = self.spec
         self._key = (f"{spec.network}{'-' + spec.variant if spec.variant else ''}:{spec.preprocessing.id}:"
-                     f"{weights.sha256}:{execution_tag(context, self.network)}")
+                     f"{weights.sha256}:{execution_tag(context, self.network, self.items)}")
 
     @property
     def key(self) -> str:
@@ -244,7 +247,7 @@ class DeclaredExtractor(FeatureExtractor):
         from a2bench.metrics.runtime import forward, upload
 
         inputs = self.device_inputs(upload(hosted, self.context))
-        return self.rows(forward(self.run, (inputs,), self.context).double().cpu().numpy())
+        return self.rows(forward(self.run, (inputs,), self.context, self.items).double().cpu().numpy())
 
     def provenance(self) -> dict[str, Any]:
         """The weights entry this extractor's features depend on."""

@@ -25,6 +25,8 @@ WEIGHTS = "resnet3d50-kinetics"
 class ResNet3DExtractor(DeclaredExtractor):
     """The mean 3D ResNet-50 feature over a video's 16-frame segments: (1, 2048)."""
 
+    items = "clips"
+
     def load(self, path: Path, context: MetricContext) -> Any:
         from a2bench.metrics.networks.resnet3d import load_resnet3d50
 

@@ -27,6 +27,8 @@ WEIGHTS = "i3d-kinetics400"
 class I3DExtractor(DeclaredExtractor):
     """400-d I3D logits of each clip the declared pipeline cuts from a video."""
 
+    items = "clips"
+
     def load(self, path: Path, context: MetricContext) -> Any:
         from a2bench.metrics.networks.i3d import load_i3d
 

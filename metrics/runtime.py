@@ -1,11 +1,11 @@
 """How learned metrics run their networks: exact fp32 in fixed-shape batches, unless the context allows --fast.
 
-Exact mode feeds every network batches of one fixed shape per device type (EXACT_BATCH; the last batch is
-padded), so an item's output cannot depend on which other items share its batch or where it sits in it
-(tested bit for bit); batches may therefore span videos. TF32 is off and cuDNN deterministic without
-autotuning; these process-wide flags, and the thread counts, are set once (`configure`), not per call.
-Inputs are uploaded as they come from the host pipelines (uint8 where the pipeline's tensor part resizes on
-the device), pinned on CUDA, and outputs stay on the device until a video's block is complete.
+Exact mode feeds every network batches of one fixed shape per device type and kind of item (EXACT_BATCH: frames,
+or clips of frames; the last batch is padded), so an item's output cannot depend on which other items share its
+batch or where it sits in it (tested bit for bit); batches may therefore span videos. TF32 is off and cuDNN
+deterministic without autotuning; these process-wide flags, and the thread counts, are set once (`configure`),
+not per call. Inputs are uploaded as they come from the host pipelines (uint8 where the pipeline's tensor part
+resizes on the device), pinned on CUDA, and outputs stay on the device until a video's block is complete.
 """
 
 from __future__ import annotations
@@ -14,16 +14,20 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from a2bench.errors import A2BenchError
 from a2bench.metrics.base import MetricContext
 
-# Items per network call in exact mode, per device type. CPU: one (its kernels gain nothing from batching;
-# docs/metrics.md has the measurement); CUDA: a shape that fills an H100/H200-class GPU at 768×512.
-EXACT_BATCH = {"cpu": 1, "cuda": 16}
+# Items per network call in exact mode, by device type and kind of item. CPU: frame networks (Inception, CLIP,
+# LPIPS) are faster in batches of 8, clip networks (I3D, 3D ResNet) gain nothing from batching, and a video of one
+# clip would pay for the padding (benchmarks/RESULTS.md, bench_batch_shape.py); CUDA: shapes that fill an
+# H100/H200-class GPU at 768×512 while keeping the padding of few-clip videos small.
+ItemKind = Literal["frames", "clips"]
+EXACT_BATCH: dict[tuple[str, ItemKind], int] = {("cpu", "frames"): 8, ("cpu", "clips"): 1,
+                                                ("cuda", "frames"): 16, ("cuda", "clips"): 4}
 DEVICE_FORMS = "auto, cpu, cuda or cuda:N"
 _CONFIGURED: dict[str, Any] = {}
 
@@ -79,11 +83,12 @@ def exact_inference(context: MetricContext) -> Iterator[None]:
         yield
 
 
-def network_batch_size(context: MetricContext) -> int:
-    """Items per network call: the device type's fixed exact shape, or `context.batch_size` with --fast."""
+def network_batch_size(context: MetricContext, items: ItemKind = "frames") -> int:
+    """Items per network call: the fixed exact shape of the device type and kind of item, or `context.batch_size`
+    with --fast."""
     if context.fast:
         return max(1, context.batch_size)
-    return EXACT_BATCH[device_type(context)]
+    return EXACT_BATCH[(device_type(context), items)]
 
 
 def uses_channels_last(context: MetricContext) -> bool:
@@ -115,13 +120,13 @@ def device_label(context: MetricContext) -> str:
     return f"cuda-{name.strip('-')}-torch{torch.__version__.split('+')[0]}-cudnn{torch.backends.cudnn.version()}"
 
 
-def execution_tag(context: MetricContext, network: Any) -> str:
+def execution_tag(context: MetricContext, network: Any, items: ItemKind = "frames") -> str:
     """How `network` computes features, for feature-cache keys and provenance: device (GPU model and library
     versions), exact with its batch shape or fast with its batch size, memory layout."""
     from a2bench.metrics.networks.layout import ChannelsLast
 
     layout = "-channels-last" if isinstance(network, ChannelsLast) else ""
-    mode = f"fast{context.batch_size}" if context.fast else f"exact-b{network_batch_size(context)}"
+    mode = f"fast{context.batch_size}" if context.fast else f"exact-b{network_batch_size(context, items)}"
     return f"{device_label(context)}-{mode}{layout}"
 
 
@@ -145,12 +150,13 @@ def upload(array: np.ndarray, context: MetricContext) -> Any:
 
 
 def forward(network: Callable[..., Any], inputs: tuple[Any, ...], context: MetricContext,
-            **options: Any) -> Any:
-    """Outputs (N, D) on the device of `network(*batch, **options)` over the inputs' first axis, in batches of
-    the fixed exact shape (the last one padded with zeros, its padding dropped) or of --fast's size."""
+            items: ItemKind = "frames", **options: Any) -> Any:
+    """Outputs (N, D) on the device of `network(*batch, **options)` over the inputs' first axis (`items`: frames
+    or clips), in batches of the fixed exact shape (the last one padded with zeros, its padding dropped) or of
+    --fast's size."""
     import torch
 
-    size, count = network_batch_size(context), len(inputs[0])
+    size, count = network_batch_size(context, items), len(inputs[0])
     outputs = []
     with exact_inference(context):
         for part in batches(count, size):
@@ -163,11 +169,6 @@ def forward(network: Callable[..., Any], inputs: tuple[Any, ...], context: Metri
     if not outputs:
         raise A2BenchError("a network was given no input")
     return torch.cat(outputs)
-
-
-def run_batched(network: Any, inputs: np.ndarray, context: MetricContext) -> np.ndarray:
-    """Network outputs (float64, (N, D)) for host inputs, as `forward` computes them."""
-    return forward(network, (upload(inputs, context),), context).double().cpu().numpy()
 
 
 def check_device(device: str) -> str:

@@ -51,7 +51,8 @@ def _networks(weights: Path, context: MetricContext) -> dict[str, tuple[object, 
 @pytest.mark.slow
 def test_features_are_bit_identical_whatever_the_neighbours_and_position(random_weights: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(runtime.EXACT_BATCH, "cpu", SHAPE)
+    for items in ("frames", "clips"):
+        monkeypatch.setitem(runtime.EXACT_BATCH, ("cpu", items), SHAPE)
     context = MetricContext(device="cpu", weights_dir=random_weights)
     for name, (network, items) in _networks(random_weights, context).items():
         outputs = _outputs_of_item_zero(network, items, context)
@@ -60,7 +61,8 @@ def test_features_are_bit_identical_whatever_the_neighbours_and_position(random_
 
 def test_lpips_pairs_are_bit_identical_whatever_the_neighbours(random_weights: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(runtime.EXACT_BATCH, "cpu", SHAPE)
+    for items in ("frames", "clips"):
+        monkeypatch.setitem(runtime.EXACT_BATCH, ("cpu", items), SHAPE)
     metric = get_protocol("a2bench-v1").get_metric("lpips")
     metric.prepare(MetricContext(device="cpu", weights_dir=random_weights))
     frames = np.random.default_rng(4).integers(0, 256, (5, 2, 40, 48, 3), dtype=np.uint8)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from a2bench.metrics import runtime
 from a2bench.metrics.base import FeatureExtractor, MetricContext
 from a2bench.metrics.cache import FeatureCache, default_cache_dir, frames_digest
 
@@ -120,7 +121,8 @@ def test_extractor_keys_name_how_features_were_computed(random_weights: Path) ->
 
     exact, fast = keys(), keys(fast=True, batch_size=8)
     assert not exact & fast
-    assert all(key.endswith("cpu-exact-b1") or key.endswith("cpu-exact-b1-channels-last") for key in exact)
-    assert any(key.endswith("cpu-exact-b1-channels-last") and key.startswith("i3d-") for key in exact)
+    frames, clips = (f"cpu-exact-b{runtime.EXACT_BATCH[('cpu', items)]}" for items in ("frames", "clips"))
+    assert {key.split(":")[0]: key.split(":")[-1] for key in exact} == {
+        "fid-inception-pool3": frames, "resnet3d50-pool": clips, "i3d-logits-tats": f"{clips}-channels-last"}
     assert all(":cpu-fast8" in key for key in fast)
     assert keys(fast=True, batch_size=4) != fast

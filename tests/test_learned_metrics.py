@@ -81,7 +81,7 @@ def test_torch_flags_and_threads_are_set_once_per_configuration(monkeypatch: pyt
         assert torch.backends.cuda.matmul.allow_tf32
         runtime.configure(MetricContext(fast=True, threads=1))
         assert torch.backends.cudnn.benchmark and not torch.backends.cudnn.deterministic
-        assert network_batch_size(MetricContext(batch_size=8)) == runtime.EXACT_BATCH["cpu"]
+        assert network_batch_size(MetricContext(batch_size=8)) == runtime.EXACT_BATCH[("cpu", "frames")]
         assert network_batch_size(MetricContext(batch_size=8, fast=True)) == 8
     finally:
         (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic,

@@ -40,37 +40,39 @@ def batch_identity(weights: Path, device: str) -> dict[str, dict]:
     from a2bench.scoring import Scorer
 
     context = MetricContext(device=device, weights_dir=weights)
-    size = EXACT_BATCH[context.torch_device().split(":")[0]]
+    kind = context.torch_device().split(":")[0]
     rng = np.random.default_rng(0)
     shapes = {"fid": (3, 299, 299), "fid_vid": (3, 16, 112, 112), "fvd": (3, 16, 224, 224)}
     report = {}
     for protocol in ("animatex-paper", "a2bench-v1"):
         chosen = get_protocol(protocol)
         scorer = Scorer(chosen, chosen.resolve(["lpips", "fid", "fid_vid", "fvd"]), context)
-        runs = {metric.name: metric.extractor().run for metric in scorer.distribution_metrics}
-        for name, run in runs.items():
-            items = upload(rng.uniform(-1, 1, (size + 1, *shapes[name])).astype(np.float32), context)
-            report[f"{protocol}:{name}"] = _compare(run, (items,), size, context)
+        for metric in scorer.distribution_metrics:
+            extractor = metric.extractor()
+            size = EXACT_BATCH[(kind, extractor.items)]
+            items = upload(rng.uniform(-1, 1, (size + 1, *shapes[metric.name])).astype(np.float32), context)
+            report[f"{protocol}:{metric.name}"] = _compare(extractor.run, (items,), size, extractor.items, context)
         lpips = next(m for m in scorer.case_metrics if m.name == "lpips")
+        size = EXACT_BATCH[(kind, "frames")]
         frames = upload(rng.integers(0, 256, (size + 1, 2, 96, 64, 3), dtype=np.uint8), context)
         pair = tuple(frames[:, i].permute(0, 3, 1, 2).float() / 255 for i in range(2))
         report[f"{protocol}:lpips"] = _compare(partial(lpips.model, normalize=lpips.params.input_range == "[-1,1]"),
-                                               pair, size, context)
+                                               pair, size, "frames", context)
         if device.startswith("cuda"):
             torch.cuda.synchronize()
     return report
 
 
-def _compare(run: object, inputs: tuple, size: int, context: object) -> dict:
-
+def _compare(run: object, inputs: tuple, size: int, items: str, context: object) -> dict:
+    """Largest difference between item 0's output alone (padded) and at three positions of a full batch."""
     from a2bench.metrics.runtime import forward
 
-    alone = forward(run, tuple(x[:1] for x in inputs), context)[0]
+    alone = forward(run, tuple(x[:1] for x in inputs), context, items)[0]
     differences = []
     for position in (0, size // 2, size - 1):
         order = [*range(1, position + 1), 0, *range(position + 1, size)]
         batch = tuple(x[order] for x in inputs)
-        differences.append(float((forward(run, batch, context)[position] - alone).abs().max()))
+        differences.append(float((forward(run, batch, context, items)[position] - alone).abs().max()))
     return {"bit_identical": all(d == 0 for d in differences), "max_abs_difference": max(differences),
             "batch_shape": size}
 
