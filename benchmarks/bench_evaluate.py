@@ -132,7 +132,7 @@ def run_floor(work: Path, protocol: str, device: str, batch_size: int, videos: i
             extractor = metric.extractor()
             block = rng.uniform(-1, 1, shapes[metric.name]).astype(np.float32)
             for _role in ("pred", "gt"):
-                timed(metric.name, lambda e=extractor, b=block: forward(e.run, (upload(b, context),), context)
+                timed(metric.name, lambda e=extractor, b=block: forward(e.run, (upload(b, context),), context, e.items)
                       .double().cpu().numpy())
     return {"values": {}, "stages": stages}
 
