@@ -12,6 +12,7 @@ values uncalibrated. Phases that would not fit the budget are listed as skipped,
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
@@ -117,6 +118,7 @@ def main() -> None:
         (small / "weights").parent.mkdir(parents=True)
         (small / "weights").symlink_to(big / "weights")
         results["batch_identity"] = batch_identity(big / "weights", args.device)
+        save(results, args)
         jobs = os.cpu_count() or 1
         workload(big, args.videos, args.frames, args.height, args.width, jobs)
         workload(small, args.reference_videos, args.frames, args.height, args.width, jobs)
@@ -137,16 +139,26 @@ def main() -> None:
             entry = results["protocols"].setdefault(protocol, {})
             entry[label] = phase(name, work, bench)
             print(f"{protocol} {label}: {entry[label]['seconds']:.1f} s", flush=True)
+            save(results, args)
     results["total_seconds"] = time.monotonic() - started
-    for entry in results["protocols"].values():
+    print(save(results, args))
+
+
+def save(results: dict, args: argparse.Namespace) -> str:
+    """Write gpu_results.json and RESULTS-gpu.md from what has been measured so far (called after every phase,
+    so a run stopped at the device's time limit still brings its figures back); returns the Markdown."""
+    document = copy.deepcopy(results)
+    document.setdefault("total_seconds", None)
+    for entry in document["protocols"].values():
         full = {name.split("@")[0]: value for name, value in entry.items() if name.endswith(f"@{args.videos}")}
         like = {name.split("@")[0]: value for name, value in entry.items()
                 if name.endswith(f"@{args.reference_videos}")}
         entry["figures"] = {**summary(full), **{f"{k} (at {args.reference_videos} videos)": v
                                                       for k, v in summary(like).items()}}
-    (args.out / "gpu_results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    (args.out / "RESULTS-gpu.md").write_text(markdown(results, args), encoding="utf-8")
-    print(markdown(results, args))
+    text = markdown(document, args)
+    (args.out / "gpu_results.json").write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    (args.out / "RESULTS-gpu.md").write_text(text, encoding="utf-8")
+    return text
 
 
 def markdown(results: dict, args: argparse.Namespace) -> str:
@@ -166,8 +178,10 @@ def markdown(results: dict, args: argparse.Namespace) -> str:
         lines += [f"| {name} | {value['seconds']:.1f} | {value.get('peak_gpu_mb') or 0:.0f} | "
                   f"{value['peak_rss_mb']:.0f} |" for name, value in entry.items() if name != "figures"]
         lines += ["", *(f"- {name}: **{value:.2f}**" for name, value in entry["figures"].items())]
+    total = results["total_seconds"]
     lines += ["", f"Skipped for the budget: {', '.join(results['skipped']) or 'nothing'}. "
-              f"Total {results['total_seconds']:.0f} s (setup {results['setup_seconds']:.0f} s).", ""]
+              + (f"Total {total:.0f} s" if total is not None else "Still running when written")
+              + f" (setup {results.get('setup_seconds', 0):.0f} s).", ""]
     return "\n".join(lines)
 
 
