@@ -16,7 +16,6 @@ import os
 import platform
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -25,18 +24,6 @@ import numpy as np
 
 PROTOCOL_METRICS = {"animatex-paper": ("lpips", "fid", "fid_vid", "fvd", "clip_identity"),
                     "a2bench-v1": ("lpips", "fid", "fid_vid", "fvd", "clip_identity")}
-
-
-def _timed(run: object, device: str) -> float:
-    import torch
-
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    started = time.perf_counter()
-    run()  # type: ignore[operator]
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    return time.perf_counter() - started
 
 
 def _shape(table: dict[tuple[str, str], int], kind: str, shape: int) -> None:
@@ -48,6 +35,8 @@ def _shape(table: dict[tuple[str, str], int], kind: str, shape: int) -> None:
 
 def measure(protocol: str, weights: Path, device: str, shapes: list[int], frames: np.ndarray) -> dict[str, dict]:
     """{network: {shape: seconds for one video}} under `protocol`."""
+    from bench_evaluate import synchronized_seconds
+
     from a2bench.metrics import get_protocol, runtime
     from a2bench.metrics.base import MetricContext
     from a2bench.scoring import Scorer
@@ -68,11 +57,11 @@ def measure(protocol: str, weights: Path, device: str, shapes: list[int], frames
     try:
         for name, run in runs.items():
             _shape(runtime.EXACT_BATCH, kind, 1)
-            _timed(run, device)  # warm-up: first-call allocations and kernel selection
+            synchronized_seconds(run, device)  # warm-up: first-call allocations and kernel selection
             figures[name] = {}
             for shape in shapes:
                 _shape(runtime.EXACT_BATCH, kind, shape)
-                figures[name][shape] = _timed(run, device)
+                figures[name][shape] = synchronized_seconds(run, device)
             print(name, {shape: round(seconds, 2) for shape, seconds in figures[name].items()}, flush=True)
     finally:
         runtime.EXACT_BATCH.update(original)
@@ -93,6 +82,7 @@ def main() -> None:
     from a2bench.weights.random_init import init_random
 
     torch.set_num_threads(args.threads)
+    sys.path.insert(0, str(Path(__file__).parent))
     shapes = [int(text) for text in args.shapes.split(",")]
     frames = np.random.default_rng(0).integers(0, 256, (args.frames, args.size, args.size, 3), dtype=np.uint8)
     rows = []

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -97,12 +98,23 @@ def run_ours(work: Path, method: str, protocol: str, device: str, batch_size: in
     return {"values": values, "stages": stages, "execution": scorer.context.notes.get("execution", {})}
 
 
+def synchronized_seconds(run: Callable[[], object], device: str) -> float:
+    """Wall-clock seconds of `run()`, with the GPU's queued work finished before and after on CUDA."""
+    import torch
+
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    run()
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return time.perf_counter() - started
+
+
 def run_floor(work: Path, protocol: str, device: str, batch_size: int, videos: int, frames: int, height: int,
               width: int) -> dict:
     """Bare forward time of the protocol's networks, built, laid out and batched as a2bench runs them, on random
     inputs of the shapes and counts first scoring feeds them (prediction and ground truth of every video)."""
-    import torch
-
     from a2bench.metrics import get_protocol
     from a2bench.metrics.runtime import forward, upload
     from a2bench.scoring import Scorer
@@ -113,14 +125,8 @@ def run_floor(work: Path, protocol: str, device: str, batch_size: int, videos: i
     rng = np.random.default_rng(0)
     stages: dict[str, float] = {}
 
-    def timed(name: str, run: object) -> None:
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-        started = time.perf_counter()
-        run()  # type: ignore[operator]
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-        stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
+    def timed(name: str, run: Callable[[], object]) -> None:
+        stages[name] = stages.get(name, 0.0) + synchronized_seconds(run, device)
 
     frames_uint8 = rng.integers(0, 256, (frames, height, width, 3), dtype=np.uint8)
     lpips = next(m for m in scorer.case_metrics if m.name == "lpips")
