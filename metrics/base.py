@@ -423,9 +423,9 @@ class DistributionMetric(Metric):
         return self.extractors[self.extractor_spec()]
 
     @abstractmethod
-    def distance_function(self) -> Callable[[np.ndarray, np.ndarray], float]:
-        """The set distance as a picklable function of (prediction rows, ground-truth rows), so bootstrap
-        resamples can run in worker processes."""
+    def distance_function(self) -> Callable[..., float]:
+        """The set distance as a picklable function of (prediction rows, ground-truth rows, weights1=, weights2=
+        row multiplicities or None), so bootstrap resamples can run in worker processes on distinct rows."""
 
     def distance(self, pred_features: np.ndarray, gt_features: np.ndarray) -> float:
         """The metric from stacked feature rows of the prediction set and the ground-truth set."""

@@ -55,20 +55,28 @@ def _opened(handle: Any) -> np.ndarray:
 
 
 def resample_distances(pred: Any, gt: Any, pred_lengths: np.ndarray, gt_lengths: np.ndarray, picks: np.ndarray,
-                       distance: Callable[[np.ndarray, np.ndarray], float]) -> list[float]:
-    """The distance of each resample (one row of `picks`: the cases drawn), its blocks gathered from the
-    stacked rows; `pred`/`gt` are arrays or shared handles. One BLAS thread, wherever it runs, so a resample's
-    value does not depend on where it was computed."""
+                       distance: Callable[..., float]) -> list[float]:
+    """The distance of each resample (one row of `picks`: the cases drawn): each drawn case's rows once, weighted
+    by how often it was drawn (`distance(pred, gt, weights1=, weights2=)`, the set with those rows repeated);
+    `pred`/`gt` are arrays or shared handles. One BLAS thread, wherever it runs, so a resample's value does not
+    depend on where it was computed."""
     from threadpoolctl import threadpool_limits
 
     pred_rows, gt_rows = _opened(pred), _opened(gt)
+    values = []
     with threadpool_limits(1):
-        return [float(distance(pred_rows[_row_indices(pred_lengths, pick)], gt_rows[_row_indices(gt_lengths, pick)]))
-                for pick in picks]
+        for pick in picks:
+            counts = np.bincount(pick, minlength=len(pred_lengths))
+            drawn = np.flatnonzero(counts)
+            values.append(float(distance(pred_rows[_row_indices(pred_lengths, drawn)],
+                                         gt_rows[_row_indices(gt_lengths, drawn)],
+                                         weights1=np.repeat(counts[drawn], pred_lengths[drawn]),
+                                         weights2=np.repeat(counts[drawn], gt_lengths[drawn]))))
+    return values
 
 
 def distribution_ci(pred_blocks: Sequence[np.ndarray], gt_blocks: Sequence[np.ndarray],
-                    distance: Callable[[np.ndarray, np.ndarray], float], seed: int = DEFAULT_SEED,
+                    distance: Callable[..., float], seed: int = DEFAULT_SEED,
                     resamples: int = DISTRIBUTION_RESAMPLES, level: float = 0.95,
                     pool: Parallel | None = None) -> tuple[float, float] | None:
     """Percentile interval of a set distance when videos (cases) are resampled with replacement, a case's
@@ -76,10 +84,11 @@ def distribution_ci(pred_blocks: Sequence[np.ndarray], gt_blocks: Sequence[np.nd
 
     All resamples are drawn up front from one seeded generator, then computed in chunks, in `pool`'s worker
     processes when given (one BLAS thread each; `distance` must then be picklable): the interval is the same
-    whatever the parallelism. Each resample recomputes the distance (two eigendecompositions at 2048-d with
-    ≥ 2048 rows); the endpoints' Monte-Carlo spread is ~4–8 % of the interval width at 200 resamples (~1–3 % at
-    1000). Duplicated videos make a resampled set less diverse and Fréchet distances grow with that, so the
-    interval can sit above the full-set value (docs/metrics.md).
+    whatever the parallelism. Each resample recomputes the distance, on each drawn video's rows once with its
+    count as row weight (one symmetric eigenvalue problem of at most D × D, metrics/frechet.py); the
+    endpoints' Monte-Carlo spread is ~4–8 % of the interval width at 200 resamples (~1–3 % at 1000).
+    Duplicated videos make a resampled set less diverse and Fréchet distances grow with that, so the interval
+    can sit above the full-set value (docs/metrics.md).
     """
     if len(pred_blocks) != len(gt_blocks):
         raise ValueError(f"{len(pred_blocks)} prediction blocks but {len(gt_blocks)} ground-truth blocks")

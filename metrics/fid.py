@@ -13,8 +13,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from a2bench.metrics import preprocess
 from a2bench.metrics.base import DeclaredExtractor, DistributionMetric, ExtractorSpec, MetricContext
 from a2bench.metrics.frechet import frechet_distance_features
@@ -54,5 +52,5 @@ class FID(DistributionMetric):
     def extractor_spec(self) -> ExtractorSpec:
         return ExtractorSpec(InceptionExtractor, "fid-inception-pool3", WEIGHTS, self.params.preprocessing)
 
-    def distance_function(self) -> Callable[[np.ndarray, np.ndarray], float]:
+    def distance_function(self) -> Callable[..., float]:
         return partial(frechet_distance_features, ddof=self.params.ddof)

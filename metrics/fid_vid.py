@@ -58,5 +58,5 @@ class FIDVID(DistributionMetric):
     def extractor_spec(self) -> ExtractorSpec:
         return ExtractorSpec(ResNet3DExtractor, "resnet3d50-pool", WEIGHTS, self.params.preprocessing)
 
-    def distance_function(self) -> Callable[[np.ndarray, np.ndarray], float]:
+    def distance_function(self) -> Callable[..., float]:
         return partial(frechet_distance_features, ddof=self.params.ddof)

@@ -13,8 +13,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-
 from a2bench.metrics import preprocess
 from a2bench.metrics.base import DeclaredExtractor, DistributionMetric, ExtractorSpec, MetricContext
 from a2bench.metrics.frechet import frechet_distance_features
@@ -60,5 +58,5 @@ class FVD(DistributionMetric):
     def extractor_spec(self) -> ExtractorSpec:
         return ExtractorSpec(I3DExtractor, "i3d-logits", WEIGHTS, self.params.clips, self.params.variant)
 
-    def distance_function(self) -> Callable[[np.ndarray, np.ndarray], float]:
+    def distance_function(self) -> Callable[..., float]:
         return partial(frechet_distance_features, ddof=self.params.ddof)

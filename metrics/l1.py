@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from a2bench.metrics.base import FrameMetric
+from a2bench.metrics.psnr import frame_differences
 from a2bench.metrics.registry import METRICS
 
 
@@ -20,6 +21,7 @@ class L1(FrameMetric):
         return "Mean absolute error on the 0–255 scale divided by H·W (the paper's convention)."
 
     def per_frame(self, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+        """Sums of integers below 2^53 for uint8 frames: exact in any order, as a float64 mean."""
         height, width = gt.shape[1:3]
-        diff = np.abs(pred.astype(np.float64) - gt.astype(np.float64))
-        return np.mean(diff, axis=(1, 2, 3)) / (height * width)
+        means = [np.abs(diff).sum() / diff.size for diff in frame_differences(pred, gt)]
+        return np.array(means, dtype=np.float64) / (height * width)

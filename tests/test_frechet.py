@@ -11,7 +11,7 @@ from scipy import linalg
 
 from a2bench.errors import A2BenchError
 from a2bench.metrics.base import MissingInput
-from a2bench.metrics.bootstrap import _row_indices, distribution_ci
+from a2bench.metrics.bootstrap import _row_indices, distribution_ci, resample_distances
 from a2bench.metrics.frechet import (
     frechet_distance,
     frechet_distance_features,
@@ -159,3 +159,53 @@ def test_distribution_ci_keeps_a_case_together_and_needs_two_cases() -> None:
     assert distribution_ci(blocks[:1], blocks[:1], frechet_distance_features) is None
     with pytest.raises(ValueError):
         distribution_ci(blocks, blocks[:3], frechet_distance_features)
+
+
+def weighted_reference(x1: np.ndarray, w1: np.ndarray, x2: np.ndarray, w2: np.ndarray, ddof: int) -> float:
+    """The distance from numpy's frequency-weighted mean and covariance, the trace term as the nuclear norm of
+    A1A2ᵀ from its singular values (exact to rounding however rank-deficient, docs/metrics.md)."""
+    factors = [(x - np.average(x, axis=0, weights=w)) * np.sqrt(w / (w.sum() - ddof))[:, None]
+               for x, w in ((x1, w1), (x2, w2))]
+    diff = np.average(x1, axis=0, weights=w1) - np.average(x2, axis=0, weights=w2)
+    traces = [np.trace(np.cov(x, rowvar=False, fweights=w, ddof=ddof)) for x, w in ((x1, w1), (x2, w2))]
+    nuclear = linalg.svdvals(factors[0] @ factors[1].T).sum()
+    return float(diff @ diff + sum(traces) - 2 * nuclear)
+
+
+@pytest.mark.parametrize(("rows", "dims"), [(30, 64), (90, 64)])
+def test_row_weights_equal_repeating_the_rows(rows: int, dims: int) -> None:
+    """Counts as weights give the distance of the set with each row repeated that often, on the thin route
+    (30 distinct rows of 64-d) and the full-rank one (90). Measured ≤ 3e-15 against numpy's fweights with
+    exact singular values; the repeated rows themselves are rank-deficient, which costs the squared routes
+    ~1e-8 when there are fewer of them than dimensions (so that comparison is only tight on the full route)."""
+    x1, x2 = features(rows, dims, 13), features(rows + 7, dims, 14, shift=0.2)
+    w1 = np.random.default_rng(15).integers(1, 4, rows)
+    w2 = np.random.default_rng(16).integers(1, 4, rows + 7)
+    for ddof in (0, 1):
+        weighted = frechet_distance_features(x1, x2, ddof=ddof, weights1=w1, weights2=w2)
+        assert relative(weighted, weighted_reference(x1, w1, x2, w2, ddof)) < 1e-9
+        repeated = frechet_distance_features(np.repeat(x1, w1, axis=0), np.repeat(x2, w2, axis=0), ddof=ddof)
+        assert relative(weighted, repeated) < (1e-9 if rows > dims else 1e-6)
+    unit = frechet_distance_features(x1, x2, weights1=np.ones(rows))
+    assert unit == frechet_distance_features(x1, x2)
+
+
+def test_bad_row_weights_raise() -> None:
+    x = features(6, 4, 17)
+    for weights in (np.ones(5), np.array([1, 1, 0, 1, 1, 1]), -np.ones(6)):
+        with pytest.raises(A2BenchError, match="row weights"):
+            frechet_distance_features(x, x, weights1=weights)
+    with pytest.raises(MissingInput, match=r"total weight 0\.5; a covariance needs more than 1"):
+        frechet_distance_features(x[:1], x, weights1=np.array([0.5]))
+    assert frechet_distance_features(x[:1], x, weights1=np.array([3.0])) > 0  # one row drawn 3 times: Σ = 0
+
+
+def test_a_resample_is_the_distance_of_its_repeated_blocks() -> None:
+    """resample_distances passes drawn videos once with their counts: equal to gathering every draw's rows."""
+    lengths = np.array([3, 5, 2, 4, 6])
+    pred, gt = features(int(lengths.sum()), 6, 18, shift=0.1), features(int(lengths.sum()), 6, 19)
+    picks = np.random.default_rng(20).integers(0, len(lengths), size=(8, len(lengths)))
+    values = resample_distances(pred, gt, lengths, lengths, picks, frechet_distance_features)
+    for pick, value in zip(picks, values, strict=True):
+        rows = _row_indices(lengths, pick)
+        assert relative(value, frechet_distance_features(pred[rows], gt[rows])) < 1e-9
