@@ -24,6 +24,7 @@ import numpy as np
 from a2bench.errors import MissingInput, WeightsMissing
 
 if TYPE_CHECKING:
+    from a2bench.metrics.frechet import FrechetDistance
     from a2bench.metrics.preprocess import Pipeline
     from a2bench.metrics.runtime import ItemKind
 
@@ -423,9 +424,9 @@ class DistributionMetric(Metric):
         return self.extractors[self.extractor_spec()]
 
     @abstractmethod
-    def distance_function(self) -> Callable[..., float]:
-        """The set distance as a picklable function of (prediction rows, ground-truth rows, weights1=, weights2=
-        row multiplicities or None), so bootstrap resamples can run in worker processes on distinct rows."""
+    def distance_function(self) -> FrechetDistance:
+        """The set distance, picklable (bootstrap resamples run in worker processes): called on (prediction rows,
+        ground-truth rows), and resampled from arrays it shares (metrics.bootstrap)."""
 
     def distance(self, pred_features: np.ndarray, gt_features: np.ndarray) -> float:
         """The metric from stacked feature rows of the prediction set and the ground-truth set."""

@@ -7,15 +7,13 @@ pytorch-fid's torch bilinear) and the covariance convention (np.cov's N − 1 in
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from a2bench.metrics import preprocess
 from a2bench.metrics.base import DeclaredExtractor, DistributionMetric, ExtractorSpec, MetricContext
-from a2bench.metrics.frechet import frechet_distance_features
+from a2bench.metrics.frechet import FrechetDistance
 from a2bench.metrics.registry import METRICS
 
 WEIGHTS = "fid-inception"
@@ -52,5 +50,5 @@ class FID(DistributionMetric):
     def extractor_spec(self) -> ExtractorSpec:
         return ExtractorSpec(InceptionExtractor, "fid-inception-pool3", WEIGHTS, self.params.preprocessing)
 
-    def distance_function(self) -> Callable[..., float]:
-        return partial(frechet_distance_features, ddof=self.params.ddof)
+    def distance_function(self) -> FrechetDistance:
+        return FrechetDistance(self.params.ddof)

@@ -6,9 +6,7 @@ padded with copies of the final frame), one 2048-d feature per segment, averaged
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ import numpy as np
 
 from a2bench.metrics import preprocess
 from a2bench.metrics.base import DeclaredExtractor, DistributionMetric, ExtractorSpec, MetricContext
-from a2bench.metrics.frechet import frechet_distance_features
+from a2bench.metrics.frechet import FrechetDistance
 from a2bench.metrics.registry import METRICS
 
 WEIGHTS = "resnet3d50-kinetics"
@@ -58,5 +56,5 @@ class FIDVID(DistributionMetric):
     def extractor_spec(self) -> ExtractorSpec:
         return ExtractorSpec(ResNet3DExtractor, "resnet3d50-pool", WEIGHTS, self.params.preprocessing)
 
-    def distance_function(self) -> Callable[..., float]:
-        return partial(frechet_distance_features, ddof=self.params.ddof)
+    def distance_function(self) -> FrechetDistance:
+        return FrechetDistance(self.params.ddof)

@@ -7,15 +7,13 @@ covariance convention (÷(N − 1) as np.cov, or ÷N as StyleGAN-V).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 from a2bench.metrics import preprocess
 from a2bench.metrics.base import DeclaredExtractor, DistributionMetric, ExtractorSpec, MetricContext
-from a2bench.metrics.frechet import frechet_distance_features
+from a2bench.metrics.frechet import FrechetDistance
 from a2bench.metrics.registry import METRICS
 from a2bench.metrics.runtime import for_execution
 
@@ -58,5 +56,5 @@ class FVD(DistributionMetric):
     def extractor_spec(self) -> ExtractorSpec:
         return ExtractorSpec(I3DExtractor, "i3d-logits", WEIGHTS, self.params.clips, self.params.variant)
 
-    def distance_function(self) -> Callable[..., float]:
-        return partial(frechet_distance_features, ddof=self.params.ddof)
+    def distance_function(self) -> FrechetDistance:
+        return FrechetDistance(self.params.ddof)

@@ -339,7 +339,7 @@ def _installed_distance(run: Run, metric: str) -> Any:
         raise CompareUsageError(f"{metric} must be recomputed, but the installed a2bench defines {scored['id']} "
                                 f"v{protocol.version} (digest {protocol.digest()[:12]}…), not v{scored['version']} "
                                 f"(digest {str(scored.get('digest'))[:12]}…) as scored", fix=fix)
-    return protocol.get_metric(metric).distance
+    return protocol.get_metric(metric).distance_function()
 
 
 def _feature_blocks(side: _Side, metric: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:

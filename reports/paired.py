@@ -9,22 +9,14 @@ together, as the run's own interval is computed (a2bench.metrics.bootstrap.distr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
+from a2bench.metrics.bootstrap import Parallel, SetDistance, draw_cases, percentile_interval, resampled_distances
+
 LEVEL = 0.95
 CASE_RESAMPLES = 1000
-
-
-def _picks(count: int, seed: int, resamples: int) -> np.ndarray:
-    return np.random.default_rng(seed).integers(0, count, size=(resamples, count))
-
-
-def _interval(statistics: np.ndarray, level: float) -> tuple[float, float]:
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(statistics, [tail, 100 - tail])
-    return float(low), float(high)
 
 
 def weighted_difference(candidate: np.ndarray, baseline: np.ndarray, candidate_weights: np.ndarray,
@@ -42,30 +34,29 @@ def paired_case_ci(candidate: Sequence[float], baseline: Sequence[float], candid
     wc, wb = np.asarray(candidate_weights, dtype=np.float64), np.asarray(baseline_weights, dtype=np.float64)
     if c.size < 2 or resamples < 1:
         return None
-    picks = _picks(c.size, seed, resamples)
+    picks = draw_cases(c.size, seed, resamples)
     statistics = ((c[picks] * wc[picks]).sum(axis=1) / wc[picks].sum(axis=1)
                   - (b[picks] * wb[picks]).sum(axis=1) / wb[picks].sum(axis=1))
-    return _interval(statistics, level)
+    return percentile_interval(statistics, level)
 
 
 Blocks = Sequence[tuple[np.ndarray, np.ndarray]]  # per case: (prediction rows, ground-truth rows)
-Distance = Callable[[np.ndarray, np.ndarray], float]
 
 
-def set_distance(blocks: Blocks, distance: Distance, picks: Sequence[int] | None = None) -> float:
-    """The distance between the stacked prediction rows and the stacked ground-truth rows of the (picked) cases."""
-    chosen = [blocks[i] for i in picks] if picks is not None else list(blocks)
-    return distance(np.concatenate([pred for pred, _ in chosen]), np.concatenate([gt for _, gt in chosen]))
+def set_distance(blocks: Blocks, distance: SetDistance) -> float:
+    """The distance between the stacked prediction rows and the stacked ground-truth rows of the cases."""
+    return distance(np.concatenate([pred for pred, _ in blocks]), np.concatenate([gt for _, gt in blocks]))
 
 
-def paired_set_ci(candidate: Blocks, baseline: Blocks, distance: Distance, seed: int = 0, resamples: int = 200,
-                  level: float = LEVEL) -> tuple[float, float] | None:
+def paired_set_ci(candidate: Blocks, baseline: Blocks, distance: SetDistance, seed: int = 0, resamples: int = 200,
+                  level: float = LEVEL, pool: Parallel | None = None) -> tuple[float, float] | None:
     """Percentile interval of candidate distance − baseline distance when videos are resampled together; None
-    with fewer than two videos. Each resample computes two distances."""
+    with fewer than two videos. Each resample computes two distances, as the runs' own intervals do."""
     if len(candidate) != len(baseline):
         raise ValueError(f"{len(candidate)} candidate cases but {len(baseline)} baseline cases")
     if len(candidate) < 2 or resamples < 1:
         return None
-    statistics = np.array([set_distance(candidate, distance, pick) - set_distance(baseline, distance, pick)
-                           for pick in _picks(len(candidate), seed, resamples)])
-    return _interval(statistics, level)
+    picks = draw_cases(len(candidate), seed, resamples)
+    sides = [resampled_distances([pred for pred, _ in blocks], [gt for _, gt in blocks], distance, picks, pool)
+             for blocks in (candidate, baseline)]
+    return percentile_interval(sides[0] - sides[1], level)

@@ -106,16 +106,14 @@ def test_scores_do_not_depend_on_workers_or_case_order(pairs: list[VideoPair], r
 
 
 def test_bootstrap_intervals_are_the_same_whatever_the_parallelism() -> None:
-    from functools import partial
-
     from a2bench.casework import HostPool
     from a2bench.metrics.bootstrap import distribution_ci
-    from a2bench.metrics.frechet import frechet_distance_features
+    from a2bench.metrics.frechet import FrechetDistance
 
     rng = np.random.default_rng(12)
     pred = [rng.normal(size=(3, 24)) + index for index in range(9)]
     gt = [rng.normal(size=(3, 24)) for _ in range(9)]
-    distance = partial(frechet_distance_features, ddof=1)
+    distance = FrechetDistance(ddof=1)
     serial = distribution_ci(pred, gt, distance, seed=4, resamples=30)
     with HostPool(2) as pool:
         parallel = distribution_ci(pred, gt, distance, seed=4, resamples=30, pool=pool)

@@ -14,7 +14,7 @@ import pytest
 import scipy.linalg
 
 from a2bench.cli.app import main
-from a2bench.metrics.frechet import frechet_distance_features
+from a2bench.metrics.frechet import FrechetDistance
 from a2bench.reports.compare import CompareUsageError, parse_tolerances
 from a2bench.reports.paired import paired_case_ci, paired_set_ci
 from a2bench.store import STORE_FILE
@@ -61,7 +61,7 @@ def test_paired_set_interval_matches_a_hand_computation() -> None:
     for pick in np.random.default_rng(0).integers(0, 5, size=(40, 5)):
         both = [np.concatenate([blocks[i][part] for i in pick]) for blocks in (candidate, baseline) for part in (0, 1)]
         statistics.append(scipy_fid(both[0], both[1]) - scipy_fid(both[2], both[3]))
-    ours = paired_set_ci(candidate, baseline, frechet_distance_features, seed=0, resamples=40)
+    ours = paired_set_ci(candidate, baseline, FrechetDistance(), seed=0, resamples=40)
     assert ours == pytest.approx(hand_interval(statistics), rel=1e-6)
 
 

@@ -11,8 +11,9 @@ from scipy import linalg
 
 from a2bench.errors import A2BenchError
 from a2bench.metrics.base import MissingInput
-from a2bench.metrics.bootstrap import _row_indices, distribution_ci, resample_distances
+from a2bench.metrics.bootstrap import _row_indices, distribution_ci, resampled_distances
 from a2bench.metrics.frechet import (
+    FrechetDistance,
     frechet_distance,
     frechet_distance_features,
     gaussian_stats,
@@ -145,20 +146,20 @@ def test_distribution_ci_is_deterministic_and_brackets_the_value() -> None:
     pred = [features(5, 8, 20 + i, shift=0.3) for i in range(12)]
     gt = [features(5, 8, 40 + i) for i in range(12)]
     value = frechet_distance_features(np.concatenate(pred), np.concatenate(gt))
-    first = distribution_ci(pred, gt, frechet_distance_features, seed=3, resamples=100)
-    assert first == distribution_ci(pred, gt, frechet_distance_features, seed=3, resamples=100)
-    assert first != distribution_ci(pred, gt, frechet_distance_features, seed=4, resamples=100)
+    first = distribution_ci(pred, gt, FrechetDistance(), seed=3, resamples=100)
+    assert first == distribution_ci(pred, gt, FrechetDistance(), seed=3, resamples=100)
+    assert first != distribution_ci(pred, gt, FrechetDistance(), seed=4, resamples=100)
     assert first is not None and first[0] < value < first[1]
 
 
 def test_distribution_ci_keeps_a_case_together_and_needs_two_cases() -> None:
     """With each case's pred block equal to its gt block, every resample is at distance 0."""
     blocks = [features(4, 3, 60 + i) for i in range(5)]
-    low, high = distribution_ci(blocks, blocks, frechet_distance_features, resamples=20)
+    low, high = distribution_ci(blocks, blocks, FrechetDistance(), resamples=20)
     assert abs(low) < 1e-9 and abs(high) < 1e-9
-    assert distribution_ci(blocks[:1], blocks[:1], frechet_distance_features) is None
+    assert distribution_ci(blocks[:1], blocks[:1], FrechetDistance()) is None
     with pytest.raises(ValueError):
-        distribution_ci(blocks, blocks[:3], frechet_distance_features)
+        distribution_ci(blocks, blocks[:3], FrechetDistance())
 
 
 def weighted_reference(x1: np.ndarray, w1: np.ndarray, x2: np.ndarray, w2: np.ndarray, ddof: int) -> float:
@@ -198,14 +199,34 @@ def test_bad_row_weights_raise() -> None:
     with pytest.raises(MissingInput, match=r"total weight 0\.5; a covariance needs more than 1"):
         frechet_distance_features(x[:1], x, weights1=np.array([0.5]))
     assert frechet_distance_features(x[:1], x, weights1=np.array([3.0])) > 0  # one row drawn 3 times: Σ = 0
+    shared = FrechetDistance().shared(x, x)
+    with pytest.raises(MissingInput, match="a covariance needs more than 1"):
+        FrechetDistance().resampled(shared, np.array([0]), np.array([1.0]), np.arange(6), np.ones(6))
 
 
-def test_a_resample_is_the_distance_of_its_repeated_blocks() -> None:
-    """resample_distances passes drawn videos once with their counts: equal to gathering every draw's rows."""
-    lengths = np.array([3, 5, 2, 4, 6])
-    pred, gt = features(int(lengths.sum()), 6, 18, shift=0.1), features(int(lengths.sum()), 6, 19)
-    picks = np.random.default_rng(20).integers(0, len(lengths), size=(8, len(lengths)))
-    values = resample_distances(pred, gt, lengths, lengths, picks, frechet_distance_features)
+@pytest.mark.parametrize(("per_video", "dims", "cross"), [(4, 40, True), (9, 40, True), (9, 10, False)])
+def test_a_resample_is_the_distance_of_its_repeated_blocks(per_video: int, dims: int, cross: bool) -> None:
+    """A resample (drawn videos once, with their counts; G from the shared cross products while few rows are
+    distinct) equals the weighted distance of the drawn rows (measured ≤ 1e-14 with at most D distinct rows,
+    asserted 1e-9; G's zero eigenvalues beyond D rows cost ≤ 4e-9, asserted 1e-6) and that of every draw's rows
+    gathered (rank-deficient with the repeats, asserted 1e-6). 4 rows per video keep every resample under D
+    rows, 9 put some above D, still thin from the cross products up to 1.25 D and on the full route beyond;
+    10-d features share no cross products (a resample has far more rows than 2.5 × D)."""
+    videos = 7
+    lengths = np.full(videos, per_video)
+    blocks = [features(per_video, dims, 30 + i, shift=0.05 * i) for i in range(2 * videos)]
+    pred, gt = blocks[:videos], blocks[videos:]
+    distance = FrechetDistance(ddof=1)
+    assert ("cross" in distance.shared(np.concatenate(pred), np.concatenate(gt))) is cross
+    picks = np.random.default_rng(20).integers(0, videos, size=(12, videos))
+    values = resampled_distances(pred, gt, distance, picks)
+    stacked_pred, stacked_gt = np.concatenate(pred), np.concatenate(gt)
     for pick, value in zip(picks, values, strict=True):
+        counts = np.bincount(pick, minlength=videos)
+        drawn = _row_indices(lengths, np.flatnonzero(counts))
+        weights = np.repeat(counts[counts > 0], per_video)
+        weighted = frechet_distance_features(stacked_pred[drawn], stacked_gt[drawn], weights1=weights,
+                                             weights2=weights)
+        assert relative(value, weighted) < (1e-9 if len(drawn) <= dims else 1e-6)
         rows = _row_indices(lengths, pick)
-        assert relative(value, frechet_distance_features(pred[rows], gt[rows])) < 1e-9
+        assert relative(value, frechet_distance_features(stacked_pred[rows], stacked_gt[rows])) < 1e-6
