@@ -57,6 +57,7 @@ class LegacyPSNR(FrameMetric):
         return "Reproduces the uint8 overflow of older papers' PSNR; only for comparing with them."
 
     def per_frame(self, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+        """Integer sums of the wrapped squares (exact, as their float64 mean would be)."""
         wrapped = pred.astype(np.uint8) - gt.astype(np.uint8)
-        squared = (wrapped * wrapped).astype(np.float64)
-        return psnr_from_mse(np.mean(squared, axis=(1, 2, 3)))
+        squared = wrapped * wrapped
+        return psnr_from_mse(squared.sum(axis=(1, 2, 3), dtype=np.int64) / squared[0].size)

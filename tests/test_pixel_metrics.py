@@ -31,7 +31,8 @@ def test_psnr_matches_skimage_float64() -> None:
 
 def test_psnr_and_l1_are_bit_identical_to_float64_means_at_full_size() -> None:
     """The per-frame dot products and sums are exact for uint8 frames (integers below 2^53), so they equal
-    scikit-image's float64 mean squared error and numpy's mean absolute error bit for bit, at 768×512."""
+    scikit-image's float64 mean squared error, numpy's mean absolute error and the legacy script's float64
+    mean of wrapped squares bit for bit, at 768×512."""
     from skimage.metrics import mean_squared_error
 
     pred = random_frames(t=2, h=768, w=512)
@@ -40,6 +41,9 @@ def test_psnr_and_l1_are_bit_identical_to_float64_means_at_full_size() -> None:
     assert np.array_equal(paper("psnr").per_frame(pred, gt), 20 * np.log10(255 / np.sqrt(mse)))
     absolute = np.abs(pred.astype(np.float64) - gt.astype(np.float64)).mean(axis=(1, 2, 3)) / (768 * 512)
     assert np.array_equal(paper("l1").per_frame(pred, gt), absolute)
+    wrapped = pred - gt
+    legacy = np.mean((wrapped * wrapped).astype(np.float64), axis=(1, 2, 3))
+    assert np.array_equal(paper("psnr_legacy").per_frame(pred, gt), 20 * np.log10(255 / np.sqrt(legacy)))
 
 
 def test_psnr_has_no_uint8_overflow() -> None:
