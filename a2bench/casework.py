@@ -11,6 +11,7 @@ are bit-identical either way.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from collections import deque
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from a2bench.errors import MatchError
+from a2bench.errors import A2BenchError, MatchError
 from a2bench.metrics.base import CaseFrames, CaseMetric, MissingInput
 from a2bench.metrics.cache import frames_digest
 from a2bench.metrics.protocol import Alignment
@@ -140,9 +141,29 @@ def default_workers() -> int:
     return max(0, min(MAX_WORKERS, (os.cpu_count() or 1) - 1))
 
 
+RAM_DISK = "/dev/shm"
+RAM_DISK_MIN_FREE = 4 * 2**30  # bytes; Docker's default /dev/shm holds 64 MB, less than one A²Bench case in flight
+
+
 def _scratch_root() -> str | None:
-    """A RAM-backed folder for handing arrays over (Linux /dev/shm), else the default temporary folder."""
-    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    """Where arrays are handed over: $TMPDIR when set (the user's or the job scheduler's choice), else the
+    RAM-backed /dev/shm when it has room for many cases in flight, else the system's temporary folder (on disk,
+    but recent files stay in the page cache)."""
+    if os.environ.get("TMPDIR"):
+        return os.environ["TMPDIR"]
+    usable = os.path.isdir(RAM_DISK) and os.access(RAM_DISK, os.W_OK)
+    return RAM_DISK if usable and shutil.disk_usage(RAM_DISK).free >= RAM_DISK_MIN_FREE else None
+
+
+def _save_scratch(path: Path, array: np.ndarray) -> None:
+    """An array handed to or from a worker, as `.npy`; a full or failing scratch folder is named with its fix."""
+    try:
+        np.save(path, np.ascontiguousarray(array), allow_pickle=False)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise A2BenchError(f"cannot write the worker processes' scratch file ({exc.strerror or exc})",
+                           path=path.parent, fix="free space there or set $TMPDIR to a folder with room, or pass "
+                           "--workers 0 to keep all work in one process") from None
 
 
 def _init_worker() -> None:
@@ -169,7 +190,7 @@ def _host_in_worker(pair: VideoPair, plan: CasePlan, known: Mapping[str, Any] | 
     paths = {}
     for name, array in hosted.arrays.items():
         path = Path(scratch) / f"{os.getpid()}-{next(_NAMES)}.npy"
-        np.save(path, np.ascontiguousarray(array), allow_pickle=False)
+        _save_scratch(path, array)
         paths[name] = path
     hosted.arrays = paths  # type: ignore[assignment]
     return hosted
@@ -195,7 +216,13 @@ class HostPool:
 
     def __enter__(self) -> HostPool:
         if self.workers > 0:
-            self._scratch = tempfile.TemporaryDirectory(prefix="a2bench-scratch-", dir=_scratch_root())
+            root = _scratch_root()
+            try:
+                self._scratch = tempfile.TemporaryDirectory(prefix="a2bench-scratch-", dir=root)
+            except OSError as exc:
+                raise A2BenchError(f"cannot create the worker processes' scratch folder ({exc.strerror or exc})",
+                                   path=root or tempfile.gettempdir(), fix="make it writable or set $TMPDIR to a "
+                                   "writable folder, or pass --workers 0 to keep all work in one process") from None
             self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_init_worker)
         return self
 
@@ -212,7 +239,7 @@ class HostPool:
         paths = {}
         for name, array in arrays.items():
             path = Path(self._scratch.name) / f"shared-{os.getpid()}-{next(_NAMES)}.npy"
-            np.save(path, np.ascontiguousarray(array), allow_pickle=False)
+            _save_scratch(path, array)
             paths[name] = str(path)
         return paths
 

@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from a2bench.errors import A2BenchError
 from a2bench.reports.paired import CASE_RESAMPLES, paired_case_ci, paired_set_ci, set_distance, weighted_difference
 from a2bench.reports.runs import Run, differences
 from a2bench.reports.table import SCIENTIFIC_BELOW
+
+if TYPE_CHECKING:
+    from a2bench.casework import HostPool
 
 SET_RESAMPLES = 200
 
@@ -205,8 +208,11 @@ def _side(run: Run, database: Path, method: str, metrics: Sequence[str], cache_d
 def compare_runs(candidate_dir: Path, baseline_dir: Path, method: str | None = None,
                  metrics: Sequence[str] | None = None, tolerances: Mapping[str, Tolerance] | None = None,
                  seed: int = 0, resamples: int = CASE_RESAMPLES, set_resamples: int = SET_RESAMPLES,
-                 cache_dir: Path | None = None) -> Comparison:
-    """Compare a method of the candidate run with the same (or the only) method of the baseline run."""
+                 cache_dir: Path | None = None, workers: int | None = None) -> Comparison:
+    """Compare a method of the candidate run with the same (or the only) method of the baseline run; the set
+    metrics' resamples run in `workers` processes (default: one per core but one; the same results for any)."""
+    from a2bench.casework import HostPool, default_workers
+
     tolerances = dict(tolerances or {})
     candidate, candidate_db = _open(candidate_dir, "candidate")
     baseline, baseline_db = _open(baseline_dir, "baseline")
@@ -223,13 +229,13 @@ def compare_runs(candidate_dir: Path, baseline_dir: Path, method: str | None = N
     comparison.extra = sorted(set(sides[0].values) - set(sides[1].values))
     comparison.notes = _notes(candidate, baseline)
     info = candidate.results["metric_info"]
-    for metric in chosen:
-        tolerance = tolerances.get(metric, Tolerance(metric, 0.0))
-        if info[metric].get("reduction") is None:  # a set metric: one distance over all videos
-            result = _set_result(metric, info[metric], sides, tolerance, seed, set_resamples)
-        else:
-            result = _case_result(metric, info[metric], sides, tolerance, seed, resamples)
-        comparison.results.append(result)
+    sets = [metric for metric in chosen if info[metric].get("reduction") is None]  # one distance over all videos
+    with HostPool((default_workers() if workers is None else workers) if sets else 0) as pool:
+        for metric in chosen:
+            tolerance = tolerances.get(metric, Tolerance(metric, 0.0))
+            comparison.results.append(_set_result(metric, info[metric], sides, tolerance, seed, set_resamples, pool)
+                                      if metric in sets else
+                                      _case_result(metric, info[metric], sides, tolerance, seed, resamples))
     return comparison
 
 
@@ -310,7 +316,7 @@ def _case_result(metric: str, info: Mapping[str, Any], sides: list[_Side], toler
 
 
 def _set_result(metric: str, info: Mapping[str, Any], sides: list[_Side], tolerance: Tolerance, seed: int,
-                resamples: int) -> MetricResult:
+                resamples: int, pool: HostPool) -> MetricResult:
     distance = _installed_distance(sides[0].run, metric)
     blocks = [_feature_blocks(side, metric) for side in sides]
     cases = sorted(set(blocks[0]) & set(blocks[1]))
@@ -321,7 +327,7 @@ def _set_result(metric: str, info: Mapping[str, Any], sides: list[_Side], tolera
     value_c, value_b = set_distance(candidate, distance), set_distance(baseline, distance)
     return MetricResult(metric, info.get("label", metric), bool(info.get("higher_is_better", False)), True,
                         value_b, value_c, value_c - value_b,
-                        paired_set_ci(candidate, baseline, distance, seed, resamples), len(cases),
+                        paired_set_ci(candidate, baseline, distance, seed, resamples, pool=pool), len(cases),
                         tolerance.allowed(value_b), tolerance.text)
 
 

@@ -310,6 +310,11 @@ def test_runs_scored_by_the_service_are_gated_on_recomputed_fid(tmp_path: Path, 
     fid = suite.find("testcase[@name='fid']/system-out")
     stored = [export(tmp_path / f"run-{name}")["methods"]["m"]["metrics"]["fid"]["value"] for name in ("same", "noisy")]
     assert fid is not None and f"baseline {format_value(stored[0])}, candidate {format_value(stored[1])}" in fid.text
+    from a2bench.reports.compare import compare_runs
+
+    intervals = [compare_runs(tmp_path / "run-noisy", tmp_path / "run-same", metrics=["fid"], set_resamples=30,
+                              workers=workers).results[0].ci95 for workers in (0, 2)]
+    assert intervals[0] is not None and intervals[0] == intervals[1]  # resamples in worker processes: same numbers
 
 
 def export(run: Path) -> dict:

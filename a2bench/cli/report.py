@@ -92,7 +92,10 @@ def compare(candidate: Annotated[Path, typer.Argument(help="The run to check (e.
             set_resamples: Annotated[int, typer.Option("--set-resamples", min=1, help="Resamples for FID, FID-VID "
                                                        "and FVD (each recomputes two distances).")] = 200,
             cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Feature cache the runs were scored "
-                                                           "with (default: as each run recorded).")] = None) -> None:
+                                                           "with (default: as each run recorded).")] = None,
+            workers: Annotated[int | None, typer.Option(
+                "--workers", min=0, help="Worker processes for the resamples of FID, FID-VID and FVD (default: one "
+                "per core but one, at most 16; 0: in this process). Results do not depend on it.")] = None) -> None:
     """Compare a candidate run with a baseline run case by case. Exit status: 0 no regression, 1 a metric regressed
     beyond its tolerance (interval excluding 0) or the candidate lacks cases, 2 the runs cannot be compared."""
     from a2bench.atomic import atomic_write
@@ -107,7 +110,8 @@ def compare(candidate: Annotated[Path, typer.Argument(help="The run to check (e.
         if junit is not None:
             junit_writable = bool(require_writable_file(junit, "--junit"))
         comparison = compare_runs(candidate, baseline, method, parse_metrics(metrics),
-                                  parse_tolerances(max_regression or []), seed, resamples, set_resamples, cache_dir)
+                                  parse_tolerances(max_regression or []), seed, resamples, set_resamples, cache_dir,
+                                  workers)
     except A2BenchError as exc:
         _say(err, f"error: {exc.line()}")
         if junit is not None and junit_writable:

@@ -196,3 +196,47 @@ def test_read_only_data_root_is_refused_before_anything_is_written(tmp_path: Pat
                          "--root (or $A2BENCH_DATA)")
     assert_clean_failure(run_cli("data", "import", "custom", "mine", "--from", source, "--root", root), str(root),
                          "not writable", "--root (or $A2BENCH_DATA)")
+
+
+def test_unwritable_scratch_folder_for_worker_processes(folders: tuple[Path, Path], tmp_path: Path,
+                                                        read_only: ReadOnly) -> None:
+    """$TMPDIR chooses where the worker processes hand arrays over; an unwritable one is one error line naming it
+    and the way out, before anything is scored; with --workers 0 no scratch folder is needed."""
+    pred, gt = folders
+    (tmp_path / "scratch").mkdir()
+    scratch = read_only(tmp_path / "scratch")
+    result = run_cli("evaluate", "--pred", pred, "--gt", gt, "--metrics", "psnr", "--workers", "1", "--out",
+                     tmp_path / "run", env={"TMPDIR": str(scratch)})
+    assert_clean_failure(result, str(scratch), "scratch folder", "$TMPDIR", "--workers 0")
+    assert run_cli("evaluate", "--pred", pred, "--gt", gt, "--metrics", "psnr", "--workers", "0", "--out",
+                   tmp_path / "run", env={"TMPDIR": str(scratch)}).returncode == 0
+
+
+def test_small_ram_disk_is_passed_over_and_a_full_scratch_folder_is_named(monkeypatch: pytest.MonkeyPatch,
+                                                                         tmp_path: Path) -> None:
+    """Docker's default 64 MB /dev/shm would fill with the first A²Bench case in flight: the system temporary
+    folder is used instead. A scratch folder that fills up is an error naming it, and no partial file stays."""
+    import errno
+    import shutil
+
+    import numpy as np
+
+    from a2bench import casework
+    from a2bench.errors import A2BenchError
+
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(casework.shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(2**26, 2**20, 2**26 - 2**20))
+    assert casework._scratch_root() is None
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert casework._scratch_root() == str(tmp_path)
+
+    def full(path: Path, *_: object, **__: object) -> None:
+        Path(path).write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(casework.np, "save", full)
+    with casework.HostPool(1) as pool:
+        with pytest.raises(A2BenchError, match="No space left on device") as caught:
+            pool.share({"rows": np.ones((4, 3))})
+        assert not list(tmp_path.rglob("*.npy"))
+    assert "--workers 0" in caught.value.line() and str(tmp_path) in caught.value.line()
