@@ -217,7 +217,7 @@ def test_small_ram_disk_is_passed_over_and_a_full_scratch_folder_is_named(monkey
     """Docker's default 64 MB /dev/shm would fill with the first A²Bench case in flight: the system temporary
     folder is used instead. A scratch folder that fills up is an error naming it, and no partial file stays."""
     import errno
-    import shutil
+    from types import SimpleNamespace
 
     import numpy as np
 
@@ -225,7 +225,8 @@ def test_small_ram_disk_is_passed_over_and_a_full_scratch_folder_is_named(monkey
     from a2bench.errors import A2BenchError
 
     monkeypatch.delenv("TMPDIR", raising=False)
-    monkeypatch.setattr(casework.shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(2**26, 2**20, 2**26 - 2**20))
+    docker_shm = SimpleNamespace(total=2**26, used=2**20, free=2**26 - 2**20)
+    monkeypatch.setattr(casework.shutil, "disk_usage", lambda _: docker_shm)
     assert casework._scratch_root() is None
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     assert casework._scratch_root() == str(tmp_path)
