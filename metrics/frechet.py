@@ -110,8 +110,7 @@ def frechet_distance_features(features1: np.ndarray, features2: np.ndarray, ddof
     (module docstring) applies when a set has at most D distinct rows."""
     sets = [_weighted_rows(name, rows, weights, ddof) for name, rows, weights in
             (("features1", features1, weights1), ("features2", features2, weights2))]
-    if sets[0][0].shape[1] != sets[1][0].shape[1]:
-        raise A2BenchError(f"feature sets differ in width: {sets[0][0].shape[1]} vs {sets[1][0].shape[1]}")
+    _same_width(sets[0][0], sets[1][0])
     (mu1, a1), (mu2, a2) = (_centred_factor(rows, weights, ddof) for rows, weights in sets)
     if min(len(a1), len(a2)) < a1.shape[1]:  # N − 1 rows after centring
         cross = a1 @ a2.T
@@ -122,6 +121,12 @@ def frechet_distance_features(features1: np.ndarray, features2: np.ndarray, ddof
     diff = mu1 - mu2
     scale = diff @ diff + np.sum(a1 * a1) + np.sum(a2 * a2)
     return _snap_rounding(scale - 2.0 * trace, scale)
+
+
+def _same_width(x1: np.ndarray, x2: np.ndarray) -> None:
+    """Refuse feature sets of different widths (features of different networks or layers)."""
+    if x1.shape[1] != x2.shape[1]:
+        raise A2BenchError(f"feature sets differ in width: {x1.shape[1]} vs {x2.shape[1]}")
 
 
 def _weighted_rows(name: str, features: np.ndarray, weights: np.ndarray | None, ddof: int
@@ -193,8 +198,7 @@ class FrechetDistance:
         the centred rows (computed once here instead of once per resample). Call it in one BLAS thread, so
         resamples see the same numbers wherever they run."""
         x1, x2 = _check_features("features1", features1, -1), _check_features("features2", features2, -1)
-        if x1.shape[1] != x2.shape[1]:
-            raise A2BenchError(f"feature sets differ in width: {x1.shape[1]} vs {x2.shape[1]}")
+        _same_width(x1, x2)
         c1, c2 = x1 - x1.mean(axis=0), x2 - x2.mean(axis=0)
         arrays = {"centred1": c1, "centred2": c2, "gap": x1.mean(axis=0) - x2.mean(axis=0),
                   "norms1": np.einsum("ij,ij->i", c1, c1), "norms2": np.einsum("ij,ij->i", c2, c2)}

@@ -60,4 +60,4 @@ class LegacyPSNR(FrameMetric):
         """Integer sums of the wrapped squares (exact, as their float64 mean would be)."""
         wrapped = pred.astype(np.uint8) - gt.astype(np.uint8)
         squared = wrapped * wrapped
-        return psnr_from_mse(squared.sum(axis=(1, 2, 3), dtype=np.int64) / squared[0].size)
+        return psnr_from_mse(squared.sum(axis=(1, 2, 3), dtype=np.int64) / np.prod(squared.shape[1:]))
