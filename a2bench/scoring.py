@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,9 @@ from a2bench.metrics.base import (
 )
 from a2bench.metrics.bootstrap import DEFAULT_SEED, DISTRIBUTION_RESAMPLES, distribution_ci
 from a2bench.metrics.cache import FeatureCache
+from a2bench.metrics.frechet import FrechetDistance
 from a2bench.metrics.protocol import Protocol
+from a2bench.metrics.runtime import device_label, device_type
 from a2bench.pairs import VideoPair
 
 __all__ = ["CaseScore", "FeatureBlocks", "MethodOutcome", "Scorer", "VideoPair", "score_pairs"]
@@ -117,7 +119,7 @@ class Scorer:
 
     def _record_weights(self) -> None:
         """Each weights file's sha256 (hashed once, at prepare), whether it is random-initialised, and how the
-        networks ran (execution tags: device, batch shape, layout)."""
+        networks ran (execution tags: device, batch shape, layout) and where the set distances are computed."""
         recorded, executions = {}, {}
         for metric in self.case_metrics + self.distribution_metrics:
             recorded.update(metric.weights_provenance())
@@ -126,6 +128,10 @@ class Scorer:
         if recorded:
             self.context.notes["weights"] = dict(sorted(recorded.items()))
             self.context.notes["execution"] = dict(sorted(executions.items()))
+        if self.distribution_metrics:
+            where = placed_distance(FrechetDistance(), self.context).device
+            self.context.notes["set_distances"] = (f"float64, torch on {device_label(self.context)}" if where
+                                                   else "float64, numpy on the host")
         if any(entry["uncalibrated"] for entry in recorded.values()):
             self.context.notes["uncalibrated"] = True
 
@@ -246,26 +252,37 @@ class Scorer:
         self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
     def distribution_results(self, blocks: FeatureBlocks, pool: HostPool | None = None) -> dict[str, dict[str, Any]]:
-        """Value, bootstrap interval over videos and video count of each distribution metric."""
+        """Value, bootstrap interval over videos and video count of each distribution metric (their time is the
+        `set distances` stage)."""
         results = {}
         for metric in list(self.distribution_metrics):
             key = metric.extractor().key
             pred, gt = blocks.pred.get(key, []), blocks.gt.get(key, [])
             if not pred:
                 continue
+            distance, started = placed_distance(metric.distance_function(), self.context), time.perf_counter()
             try:
                 with threadpool_limits(1):  # the value must not depend on how many threads this process has
-                    value = metric.distance(np.concatenate(pred), np.concatenate(gt))
+                    value = distance(np.concatenate(pred), np.concatenate(gt))
             except MissingInput as exc:
                 self._skip(metric, exc.line())
                 continue
             interval = None
             if self.bootstrap_resamples:
-                interval = distribution_ci(pred, gt, metric.distance_function(), seed=self.seed,
-                                           resamples=self.bootstrap_resamples, pool=pool)
+                interval = distribution_ci(pred, gt, distance, seed=self.seed, resamples=self.bootstrap_resamples,
+                                           pool=pool if distance.device is None else None)
+            self._spent("set distances", started)
             results[metric.name] = {"value": float(value), "ci95": list(interval) if interval else None,
                                     "n": len(pred)}
         return results
+
+
+def placed_distance(distance: FrechetDistance, context: MetricContext) -> FrechetDistance:
+    """A set distance in float64 on the GPU when the networks run on one (an A²Bench-size FID bootstrap resample
+    takes seconds on a CPU core), else in numpy on the host, where its resamples go to the worker processes."""
+    if device_type(context) == "cuda":
+        return replace(distance, device=context.torch_device())
+    return distance
 
 
 def _first(array: np.ndarray | None, default: np.ndarray) -> np.ndarray:

@@ -67,10 +67,13 @@ def host_seconds(protocol: str, cases: list[tuple[Path, Path, Path]], weights: P
     return {name: seconds / len(cases) for name, seconds in totals.items()}
 
 
-def frechet_seconds(protocol: str, videos: int, frames: int, resamples: int, cores: int, timed: int
-                    ) -> dict[str, dict]:
+def frechet_seconds(protocol: str, videos: int, frames: int, resamples: int, cores: int, timed: int,
+                    device: str | None = None) -> dict[str, dict]:
     """Seconds of each distribution metric's distance and of one bootstrap resample (the mean of `timed`: how many
-    videos a resample draws, and so its route, varies), at A²Bench's sizes."""
+    videos a resample draws, and so its route, varies), at A²Bench's sizes; on the host in numpy, or in torch
+    float64 on `device` (what a run on a GPU does, metrics.frechet.FrechetDistance)."""
+    from dataclasses import replace
+
     from a2bench.metrics import get_protocol
     from a2bench.metrics.bootstrap import resample_distances
 
@@ -85,12 +88,13 @@ def frechet_seconds(protocol: str, videos: int, frames: int, resamples: int, cor
         per_video, width = rows[name]
         blocks = [np.abs(rng.normal(size=(per_video, width))) for _ in range(2 * videos)]
         pred, gt = np.concatenate(blocks[:videos]), np.concatenate(blocks[videos:])
-        distance = chosen.get_metric(name).distance_function()
+        distance = replace(chosen.get_metric(name).distance_function(), device=device)
         started = time.perf_counter()
         distance(pred, gt)
         point = time.perf_counter() - started
         started = time.perf_counter()
         arrays = distance.shared(pred, gt)
+        finish_queued(device)
         shared = time.perf_counter() - started
         lengths = np.full(videos, per_video)
         picks = np.random.default_rng(1).integers(0, videos, size=(timed, videos))
@@ -100,6 +104,14 @@ def frechet_seconds(protocol: str, videos: int, frames: int, resamples: int, cor
         figures[name] = {"rows": len(pred), "dims": width, "point": point, "shared": shared, "resample": resample,
                          "projected": point + shared + resamples * resample / cores}
     return figures
+
+
+def finish_queued(device: str | None) -> None:
+    """Wait for the GPU's queued work (a resample's value is read back, so only the shared arrays need it)."""
+    if device is not None and device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize(device)
 
 
 def main() -> None:

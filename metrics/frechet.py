@@ -31,13 +31,20 @@ those of G Gᵀ with G = A1 A2ᵀ, a matrix of the row counts' size; otherwise t
 gives the same trace at about twice the cost). Row weights (multiplicities) let a bootstrap resample pass
 each drawn video's rows once with its count instead of repeating them: the same distance, on the ~63 % of
 rows that are distinct, and without the zero eigenvalues that repeated rows would bring.
+
+The linear algebra is written once against the array API (array_api_compat), so the same steps run in numpy
+on the host (the default) or in torch float64 on a GPU (`FrechetDistance(device=...)`, for the bootstrap of an
+A²Bench-size run, where a CPU core needs seconds per resample). Inputs are always checked on the host.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from array_api_compat import array_namespace, is_numpy_namespace
+from array_api_compat import device as array_device
 
 from a2bench.errors import A2BenchError
 from a2bench.metrics.base import MissingInput
@@ -57,9 +64,14 @@ def _finite(name: str, array: np.ndarray) -> np.ndarray:
 
 def sqrtm_psd(matrix: np.ndarray) -> np.ndarray:
     """Symmetric square root of a symmetric positive semi-definite matrix (eigenvalues clipped at 0)."""
-    matrix = _finite("matrix", matrix)
-    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
-    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+    return _root_psd(_finite("matrix", matrix))
+
+
+def _root_psd(matrix: Any) -> Any:
+    """`sqrtm_psd` of a checked matrix, numpy or torch."""
+    xp = array_namespace(matrix)
+    values, vectors = xp.linalg.eigh((matrix + matrix.T) / 2)
+    return (vectors * xp.sqrt(xp.clip(values, 0.0, None))) @ vectors.T
 
 
 def trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
@@ -71,18 +83,29 @@ def trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
     return _sum_sqrt_eigenvalues(factor.T @ sigma2 @ factor)
 
 
-def _left_factor(sigma: np.ndarray) -> np.ndarray:
+def _left_factor(sigma: Any) -> Any:
     """F with Σ = F Fᵀ: the Cholesky factor when Σ is positive definite, else the clipped symmetric root."""
+    xp = array_namespace(sigma)
     try:
-        return np.linalg.cholesky((sigma + sigma.T) / 2)
-    except np.linalg.LinAlgError:  # singular (rank-deficient) Σ: the eigh route clips its zero eigenvalues
-        return sqrtm_psd(sigma)
+        return xp.linalg.cholesky((sigma + sigma.T) / 2)
+    except _linalg_error(xp):  # singular (rank-deficient) Σ: the eigh route clips its zero eigenvalues
+        return _root_psd(sigma)
 
 
-def _sum_sqrt_eigenvalues(matrix: np.ndarray) -> float:
+def _linalg_error(xp: Any) -> type[Exception]:
+    """The exception a failed factorisation raises in this array namespace."""
+    if is_numpy_namespace(xp):
+        return np.linalg.LinAlgError
+    import torch
+
+    return torch.linalg.LinAlgError
+
+
+def _sum_sqrt_eigenvalues(matrix: Any) -> float:
     """Σ √λ of a symmetric positive semi-definite matrix, rounding's tiny negative eigenvalues clipped to 0."""
-    values = np.linalg.eigvalsh((matrix + matrix.T) / 2)
-    return float(np.sqrt(np.clip(values, 0.0, None)).sum())
+    xp = array_namespace(matrix)
+    values = xp.linalg.eigvalsh((matrix + matrix.T) / 2)
+    return float(xp.sum(xp.sqrt(xp.clip(values, 0.0, None))))
 
 
 def gaussian_stats(features: np.ndarray, ddof: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -108,10 +131,13 @@ def frechet_distance_features(features1: np.ndarray, features2: np.ndarray, ddof
     """Fréchet distance between Gaussians fitted to two sets of feature rows (N_i, D); `weights_i` are row
     multiplicities (the set with each row repeated that many times), all ones when omitted. The thin route
     (module docstring) applies when a set has at most D distinct rows."""
-    sets = [_weighted_rows(name, rows, weights, ddof) for name, rows, weights in
-            (("features1", features1, weights1), ("features2", features2, weights2))]
-    _same_width(sets[0][0], sets[1][0])
-    (mu1, a1), (mu2, a2) = (_centred_factor(rows, weights, ddof) for rows, weights in sets)
+    return FrechetDistance(ddof)(features1, features2, weights1, weights2)
+
+
+def _weighted_distance(x1: Any, w1: Any, x2: Any, w2: Any, ddof: int) -> float:
+    """`frechet_distance_features` of checked rows and weights, numpy or torch (module docstring's routes)."""
+    xp = array_namespace(x1, x2)
+    (mu1, a1), (mu2, a2) = _centred_factor(x1, w1, ddof), _centred_factor(x2, w2, ddof)
     if min(len(a1), len(a2)) < a1.shape[1]:  # N − 1 rows after centring
         cross = a1 @ a2.T
         trace = _sum_sqrt_eigenvalues(cross @ cross.T if len(a1) <= len(a2) else cross.T @ cross)
@@ -119,8 +145,8 @@ def frechet_distance_features(features1: np.ndarray, features2: np.ndarray, ddof
         spread = a2 @ _left_factor(a1.T @ a1)
         trace = _sum_sqrt_eigenvalues(spread.T @ spread)
     diff = mu1 - mu2
-    scale = diff @ diff + np.sum(a1 * a1) + np.sum(a2 * a2)
-    return _snap_rounding(scale - 2.0 * trace, scale)
+    scale = diff @ diff + xp.sum(a1 * a1) + xp.sum(a2 * a2)
+    return _snap_rounding(float(scale - 2.0 * trace), float(scale))
 
 
 def _same_width(x1: np.ndarray, x2: np.ndarray) -> None:
@@ -136,33 +162,39 @@ def _weighted_rows(name: str, features: np.ndarray, weights: np.ndarray | None, 
         rows = _check_features(name, features, ddof)
         return rows, np.ones(len(rows))
     rows = _check_features(name, features, -1)
+    return rows, _checked_weights(name, weights, len(rows), ddof)
+
+
+def _checked_weights(name: str, weights: np.ndarray, count: int, ddof: int) -> np.ndarray:
+    """float64 row weights: `count` positive numbers adding up to more than ddof."""
     weights = np.asarray(weights, dtype=np.float64)
-    if weights.shape != (len(rows),) or not np.all(weights > 0):
-        raise A2BenchError(f"{name}: row weights must be {len(rows)} positive numbers, got {weights.shape} values")
+    if weights.shape != (count,) or not np.all(weights > 0):
+        raise A2BenchError(f"{name}: row weights must be {count} positive numbers, got {weights.shape} values")
     if weights.sum() <= ddof:
         raise MissingInput(f"{name} has rows of total weight {weights.sum():g}; a covariance needs more than {ddof}",
                            fix="score more videos (or longer ones)")
-    return rows, weights
+    return weights
 
 
-def _centred_factor(rows: np.ndarray, weights: np.ndarray, ddof: int) -> tuple[np.ndarray, np.ndarray]:
+def _centred_factor(rows: Any, weights: Any, ddof: int) -> tuple[Any, Any]:
     """Weighted mean μ and a factor A of the covariance, Σ = AᵀA, with one row fewer than `rows`.
 
     √w (x − μ) / √(Σw − ddof) has rank at most N − 1 (√w is orthogonal to its columns): a Householder
     reflection taking √w to the first axis zeroes that row, which is dropped, so the trace routes never see
     the zero eigenvalue centring creates (squared in GGᵀ, it would cost √ε of the largest one)."""
-    count = weights.sum()
+    xp = array_namespace(rows, weights)
+    count = xp.sum(weights)
     mean = weights @ rows / count
-    root = np.sqrt(weights)
-    return mean, _drop_centring_row((rows - mean) * (root / np.sqrt(count - ddof))[:, None], root)
+    root = xp.sqrt(weights)
+    return mean, _drop_centring_row((rows - mean) * (root / xp.sqrt(count - ddof))[:, None], root)
 
 
-def _drop_centring_row(factor: np.ndarray, root: np.ndarray) -> np.ndarray:
+def _drop_centring_row(factor: Any, root: Any) -> Any:
     """H·factor without its first row, H the Householder reflection taking √w (`root`) to the first axis: the
     row that √wᵀ·factor = 0 makes zero (up to rounding)."""
-    mirror = root / np.linalg.norm(root)
+    mirror = root / array_namespace(root).sqrt(root @ root)
     mirror[0] += 1.0
-    return (factor - np.outer(mirror, (mirror @ factor) * (2.0 / (mirror @ mirror))))[1:]
+    return (factor - mirror[:, None] * ((mirror @ factor) * (2.0 / (mirror @ mirror)))[None, :])[1:]
 
 
 def _snap_rounding(distance: float, scale: float) -> float:
@@ -184,52 +216,71 @@ def _check_features(name: str, features: np.ndarray, ddof: int) -> np.ndarray:
 @dataclass(frozen=True)
 class FrechetDistance:
     """The Fréchet distance under one covariance convention, as the distribution metrics and their bootstrap
-    use it: of two row sets (with row weights), and of weighted subsets of two fixed sets (`resampled`)."""
+    use it: of two row sets (with row weights), and of weighted subsets of two fixed sets (`resampled`).
+    `device` None computes in numpy on the host (picklable, for worker processes); a torch device ("cuda")
+    computes the same steps in torch float64 there, in the calling process, from rows checked on the host."""
 
     ddof: int = 1
+    device: str | None = None
 
     def __call__(self, features1: np.ndarray, features2: np.ndarray, weights1: np.ndarray | None = None,
                  weights2: np.ndarray | None = None) -> float:
-        return frechet_distance_features(features1, features2, self.ddof, weights1, weights2)
+        (x1, w1), (x2, w2) = (_weighted_rows(name, rows, weights, self.ddof) for name, rows, weights in
+                              (("features1", features1, weights1), ("features2", features2, weights2)))
+        _same_width(x1, x2)
+        return _weighted_distance(*self._placed(x1, w1, x2, w2), self.ddof)
 
-    def shared(self, features1: np.ndarray, features2: np.ndarray) -> dict[str, np.ndarray]:
+    def _placed(self, *arrays: np.ndarray) -> list[Any]:
+        """The host arrays where this distance computes: themselves, or float64 tensors on `device`."""
+        if self.device is None:
+            return list(arrays)
+        import torch
+
+        return [torch.from_numpy(np.ascontiguousarray(a)).to(self.device) for a in arrays]
+
+    def shared(self, features1: np.ndarray, features2: np.ndarray) -> dict[str, Any]:
         """What every resample of these two sets reads: the rows centred on their set's mean, the gap between
         the means, squared row norms and, when resamples can take the thin route, the N1×N2 cross products of
-        the centred rows (computed once here instead of once per resample). Call it in one BLAS thread, so
-        resamples see the same numbers wherever they run."""
+        the centred rows (computed once here instead of once per resample), on the distance's device. On the
+        host, call it in one BLAS thread, so resamples see the same numbers wherever they run."""
         x1, x2 = _check_features("features1", features1, -1), _check_features("features2", features2, -1)
         _same_width(x1, x2)
         c1, c2 = x1 - x1.mean(axis=0), x2 - x2.mean(axis=0)
-        arrays = {"centred1": c1, "centred2": c2, "gap": x1.mean(axis=0) - x2.mean(axis=0),
-                  "norms1": np.einsum("ij,ij->i", c1, c1), "norms2": np.einsum("ij,ij->i", c2, c2)}
+        names = ("centred1", "centred2", "gap", "norms1", "norms2")
+        arrays = dict(zip(names, self._placed(c1, c2, x1.mean(axis=0) - x2.mean(axis=0),
+                                              np.einsum("ij,ij->i", c1, c1), np.einsum("ij,ij->i", c2, c2)),
+                          strict=True))
         if len(c1) * len(c2) <= (2 * _thin_rows(x1.shape[1])) ** 2:  # resamples draw ~63 % of the rows
-            arrays["cross"] = c1 @ c2.T
+            arrays["cross"] = arrays["centred1"] @ arrays["centred2"].T
         return arrays
 
-    def resampled(self, arrays: dict[str, np.ndarray], rows1: np.ndarray, weights1: np.ndarray,
+    def resampled(self, arrays: dict[str, Any], rows1: np.ndarray, weights1: np.ndarray,
                   rows2: np.ndarray, weights2: np.ndarray) -> float:
         """The distance between rows `rows_i` of the shared sets, weighted (`frechet_distance_features` of those
         rows): G of the thin route from the cross products and rank-one corrections for the subsets' means,
         when a subset has at most THIN_FROM_CROSS × D rows, else the rows' own routes. Between D and that many
         rows, G (rank ≤ D) has zero eigenvalues that rounding makes ±ε‖G‖², clipped: measured ≤ 3e-9 relative
         to the full route at 2048-d, where the thin one costs half as much."""
-        (c1, weights1), (c2, weights2) = (_weighted_rows(name, arrays[name][rows], weights, self.ddof)
-                                          for name, rows, weights in (("centred1", rows1, weights1),
-                                                                      ("centred2", rows2, weights2)))
+        centred1 = arrays["centred1"]
+        xp, where = array_namespace(centred1), array_device(centred1)
+        r1, w1, r2, w2 = (xp.asarray(a, device=where) for a in (
+            rows1, _checked_weights("features1", weights1, len(rows1), self.ddof),
+            rows2, _checked_weights("features2", weights2, len(rows2), self.ddof)))
+        c1, c2 = xp.take(centred1, r1, axis=0), xp.take(arrays["centred2"], r2, axis=0)
         gap = arrays["gap"]
         if "cross" not in arrays or min(len(rows1), len(rows2)) > _thin_rows(c1.shape[1]):
-            return self(c1, c2 - gap, weights1, weights2)  # both moved by the first set's mean: same distance
-        (s1, d1), (s2, d2) = ((np.sqrt(w / (w.sum() - self.ddof)), w @ c / w.sum())
-                              for w, c in ((weights1, c1), (weights2, c2)))
-        core = arrays["cross"][np.ix_(rows1, rows2)] - (c1 @ d2)[:, None] - (c2 @ d1)[None, :] + d1 @ d2
-        g = _drop_centring_row(_drop_centring_row(core * s1[:, None] * s2, np.sqrt(weights1)).T,
-                               np.sqrt(weights2)).T
+            return _weighted_distance(c1, w1, c2 - gap, w2, self.ddof)  # both moved by the first mean: same distance
+        (s1, d1), (s2, d2) = ((xp.sqrt(w / (xp.sum(w) - self.ddof)), w @ c / xp.sum(w))
+                              for w, c in ((w1, c1), (w2, c2)))
+        core = (xp.take(xp.take(arrays["cross"], r1, axis=0), r2, axis=1)
+                - (c1 @ d2)[:, None] - (c2 @ d1)[None, :] + d1 @ d2)
+        g = _drop_centring_row(_drop_centring_row(core * s1[:, None] * s2, xp.sqrt(w1)).T, xp.sqrt(w2)).T
         trace = _sum_sqrt_eigenvalues(g @ g.T if len(g) <= g.shape[1] else g.T @ g)
-        spreads = [(s * s) @ (arrays[norms][rows] - 2 * c @ d + d @ d)
-                   for s, c, d, norms, rows in ((s1, c1, d1, "norms1", rows1), (s2, c2, d2, "norms2", rows2))]
+        spreads = [(s * s) @ (xp.take(arrays[norms], r, axis=0) - 2 * c @ d + d @ d)
+                   for s, c, d, norms, r in ((s1, c1, d1, "norms1", r1), (s2, c2, d2, "norms2", r2))]
         diff = gap + d1 - d2
         scale = diff @ diff + sum(spreads)
-        return _snap_rounding(scale - 2.0 * trace, scale)
+        return _snap_rounding(float(scale - 2.0 * trace), float(scale))
 
 
 def _thin_rows(dims: int) -> int:

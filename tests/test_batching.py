@@ -124,3 +124,14 @@ def test_network_threads_do_not_depend_on_workers(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("os.cpu_count", lambda: 6)
     assert {runtime.cpu_threads(MetricContext(device="cpu", workers=w)) for w in (0, 1, 5)} == {6}
     assert runtime.cpu_threads(MetricContext(device="cpu", workers=5, threads=2)) == 2
+
+
+def test_set_distances_run_on_the_gpu_that_runs_the_networks() -> None:
+    """On CUDA the Fréchet distances and their bootstrap run there in float64; on the CPU in numpy, so that
+    resamples can go to the worker processes. Only the device name is read: no GPU is needed."""
+    from a2bench.metrics.base import MetricContext
+    from a2bench.metrics.frechet import FrechetDistance
+    from a2bench.scoring import placed_distance
+
+    assert placed_distance(FrechetDistance(0), MetricContext(device="cpu")) == FrechetDistance(0)
+    assert placed_distance(FrechetDistance(0), MetricContext(device="cuda:1")) == FrechetDistance(0, "cuda:1")

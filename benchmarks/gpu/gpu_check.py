@@ -4,7 +4,9 @@
    other items at several positions of the fixed exact batch shape;
 2. both protocols at A²Bench size (100 predicted + 100 ground-truth videos, 32 frames, 768×512 H×W): first
    scoring, re-scoring with cached ground truth, and the bare network forward floor, with peak GPU memory;
-3. the reference pipeline on the same GPU (a smaller workload, the same for a2bench, for a like-for-like ratio).
+3. the reference pipeline on the same GPU (a smaller workload, the same for a2bench, for a like-for-like ratio);
+4. the Fréchet distances and their 200-resample bootstrap at A²Bench size in float64 on the GPU (what a run on
+   CUDA does), and their agreement with the host's numpy steps.
 Writes gpu_results.json and RESULTS-gpu.md into --out. Weights are random-initialised: timings are real,
 values uncalibrated. Phases that would not fit the budget are listed as skipped, never silently dropped.
 """
@@ -78,6 +80,24 @@ def _compare(run: object, inputs: tuple, size: int, items: str, context: object)
             "batch_shape": size}
 
 
+def set_distances(device: str, videos: int, frames: int) -> dict:
+    """Seconds of each `a2bench-v1` set distance and of its whole bootstrap on `device` (every resample timed),
+    and the largest relative difference from the host's numpy steps over the first FID resamples."""
+    from bench_host import frechet_seconds
+
+    from a2bench.metrics.bootstrap import DISTRIBUTION_RESAMPLES, draw_cases, resampled_distances
+    from a2bench.metrics.frechet import FrechetDistance
+
+    figures = frechet_seconds("a2bench-v1", videos, frames, DISTRIBUTION_RESAMPLES, 1, DISTRIBUTION_RESAMPLES,
+                              device)
+    rng = np.random.default_rng(0)
+    blocks = [np.abs(rng.normal(size=(frames, 2048))) for _ in range(2 * videos)]
+    picks = draw_cases(videos, 0, 2)
+    host, there = (resampled_distances(blocks[:videos], blocks[videos:], FrechetDistance(1, where), picks)
+                   for where in (None, device))
+    return {"metrics": figures, "fid_max_relative_difference_from_host": float(np.max(np.abs(there - host) / host))}
+
+
 def environment() -> dict:
     import shutil
 
@@ -118,6 +138,8 @@ def main() -> None:
         (small / "weights").parent.mkdir(parents=True)
         (small / "weights").symlink_to(big / "weights")
         results["batch_identity"] = batch_identity(big / "weights", args.device)
+        save(results, args)
+        results["set_distances"] = set_distances(args.device, args.videos, args.frames)
         save(results, args)
         jobs = os.cpu_count() or 1
         workload(big, args.videos, args.frames, args.height, args.width, jobs)
@@ -172,6 +194,15 @@ def markdown(results: dict, args: argparse.Namespace) -> str:
              "| batch composition (exact, CUDA) | bit-identical | max abs difference |", "| --- | --- | ---: |"]
     lines += [f"| {name} | {entry['bit_identical']} | {entry['max_abs_difference']:.3g} |"
               for name, entry in results["batch_identity"].items()]
+    if "set_distances" in results:
+        distances = results["set_distances"]
+        lines += ["", "| a2bench-v1 set distance, float64 on the GPU | rows × dims (each set) | one distance (s) | "
+                  "shared by resamples (s) | one resample (s) | distance + 200-resample bootstrap (s) |",
+                  "| --- | --- | ---: | ---: | ---: | ---: |"]
+        lines += [f"| {name} | {e['rows']}×{e['dims']} | {e['point']:.2f} | {e['shared']:.2f} | {e['resample']:.3f} "
+                  f"| {e['projected']:.1f} |" for name, e in distances["metrics"].items()]
+        lines += ["", "FID resamples on the GPU vs the host's numpy steps: largest relative difference "
+                  f"{distances['fid_max_relative_difference_from_host']:.2g}."]
     for protocol, entry in results["protocols"].items():
         lines += ["", f"### {protocol}", "", "| phase | seconds | peak GPU (MB) | peak RSS (MB) |",
                   "| --- | ---: | ---: | ---: |"]

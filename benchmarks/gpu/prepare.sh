@@ -3,13 +3,14 @@
 # machine lacks (it has no network) into the git-ignored folder .whl/, and build a2bench's own wheel there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PYTHON=${PYTHON:-python3}
+# The project's .venv (made by `make test`) has the build tools; any python3 with pip, setuptools and wheel will do.
+if [[ -z "${PYTHON:-}" ]]; then [[ -x .venv/bin/python ]] && PYTHON=.venv/bin/python || PYTHON=python3; fi
 rm -rf .whl && mkdir -p .whl
 # The GPU machine's python3 is CPython 3.12 with torch, torchvision, opencv, scikit-image, scipy, pandas, typer,
 # rich, jinja2, torchmetrics, huggingface_hub, threadpoolctl, timm, regex, pyyaml and tqdm already installed.
 WHEELS=(lpips==0.1.4 pytorch-fid==0.3.0 open_clip_torch==3.3.0 ftfy==6.3.1 wcwidth==0.9.4 av==18.1.0
         pydantic==2.14.4 pydantic-core==2.50.5 annotated-types==0.8.0 typing-inspection==0.4.5
-        platformdirs==4.14.9 clean-fid==0.1.35)
+        platformdirs==4.14.9 clean-fid==0.1.35 array-api-compat==1.16.0)
 "$PYTHON" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
   --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
   --platform manylinux2014_x86_64 --platform manylinux1_x86_64 -d .whl "${WHEELS[@]}"
