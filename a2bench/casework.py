@@ -11,25 +11,25 @@ are bit-identical either way.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import count, islice
-from multiprocessing import get_context
+from multiprocessing import get_context, parent_process
 from pathlib import Path
+from threading import Thread
 from typing import Any
 
 import numpy as np
 
-from a2bench.errors import A2BenchError, MatchError
+from a2bench.errors import MatchError
 from a2bench.metrics.base import CaseFrames, CaseMetric, MissingInput
 from a2bench.metrics.cache import frames_digest
 from a2bench.metrics.protocol import Alignment
 from a2bench.pairs import VideoPair
+from a2bench.scratch import ScratchFolder, save_scratch
 from a2bench.video.io import read_image, read_video
 
 HostFunction = Callable[[np.ndarray], np.ndarray]
@@ -141,33 +141,13 @@ def default_workers() -> int:
     return max(0, min(MAX_WORKERS, (os.cpu_count() or 1) - 1))
 
 
-RAM_DISK = "/dev/shm"
-RAM_DISK_MIN_FREE = 4 * 2**30  # bytes; Docker's default /dev/shm holds 64 MB, less than one A²Bench case in flight
-
-
-def _scratch_root() -> str | None:
-    """Where arrays are handed over: $TMPDIR when set (the user's or the job scheduler's choice), else the
-    RAM-backed /dev/shm when it has room for many cases in flight, else the system's temporary folder (on disk,
-    but recent files stay in the page cache)."""
-    if os.environ.get("TMPDIR"):
-        return os.environ["TMPDIR"]
-    usable = os.path.isdir(RAM_DISK) and os.access(RAM_DISK, os.W_OK)
-    return RAM_DISK if usable and shutil.disk_usage(RAM_DISK).free >= RAM_DISK_MIN_FREE else None
-
-
-def _save_scratch(path: Path, array: np.ndarray) -> None:
-    """An array handed to or from a worker, as `.npy`; a full or failing scratch folder is named with its fix."""
-    try:
-        np.save(path, np.ascontiguousarray(array), allow_pickle=False)
-    except OSError as exc:
-        path.unlink(missing_ok=True)
-        raise A2BenchError(f"cannot write the worker processes' scratch file ({exc.strerror or exc})",
-                           path=path.parent, fix="free space there or set $TMPDIR to a folder with room, or pass "
-                           "--workers 0 to keep all work in one process") from None
-
-
 def _init_worker() -> None:
-    """One thread for every library that keeps a pool, in each worker: the workers are the parallelism."""
+    """One thread for every library that keeps a pool, in each worker: the workers are the parallelism. A worker
+    also exits when its a2bench process is gone (killed): it would otherwise wait forever on its task queue,
+    whose other end it holds itself."""
+    parent = parent_process()
+    if parent is not None:
+        Thread(target=_exit_after, args=(parent,), name="a2bench-parent-watch", daemon=True).start()
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
@@ -181,6 +161,12 @@ def _init_worker() -> None:
     torch.set_num_threads(1)
 
 
+def _exit_after(parent: Any) -> None:
+    """Wait for the parent process to end, then end this worker at once (nothing of its own to clean up)."""
+    parent.join()
+    os._exit(1)
+
+
 _NAMES = count()
 
 
@@ -190,7 +176,7 @@ def _host_in_worker(pair: VideoPair, plan: CasePlan, known: Mapping[str, Any] | 
     paths = {}
     for name, array in hosted.arrays.items():
         path = Path(scratch) / f"{os.getpid()}-{next(_NAMES)}.npy"
-        _save_scratch(path, array)
+        save_scratch(path, array)
         paths[name] = path
     hosted.arrays = paths  # type: ignore[assignment]
     return hosted
@@ -212,17 +198,11 @@ class HostPool:
     def __init__(self, workers: int):
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
-        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._scratch: ScratchFolder | None = None
 
     def __enter__(self) -> HostPool:
         if self.workers > 0:
-            root = _scratch_root()
-            try:
-                self._scratch = tempfile.TemporaryDirectory(prefix="a2bench-scratch-", dir=root)
-            except OSError as exc:
-                raise A2BenchError(f"cannot create the worker processes' scratch folder ({exc.strerror or exc})",
-                                   path=root or tempfile.gettempdir(), fix="make it writable or set $TMPDIR to a "
-                                   "writable folder, or pass --workers 0 to keep all work in one process") from None
+            self._scratch = ScratchFolder()
             self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_init_worker)
         return self
 
@@ -230,7 +210,7 @@ class HostPool:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         if self._scratch is not None:
-            self._scratch.cleanup()
+            self._scratch.close()
 
     def share(self, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
         """Arrays for tasks: written to the scratch folder (workers map them), or themselves when inline."""
@@ -238,8 +218,8 @@ class HostPool:
             return dict(arrays)
         paths = {}
         for name, array in arrays.items():
-            path = Path(self._scratch.name) / f"shared-{os.getpid()}-{next(_NAMES)}.npy"
-            _save_scratch(path, array)
+            path = self._scratch.path / f"shared-{os.getpid()}-{next(_NAMES)}.npy"
+            save_scratch(path, array)
             paths[name] = str(path)
         return paths
 
@@ -256,7 +236,7 @@ class HostPool:
             for pair in pairs:
                 yield host_case(pair, plan, known(pair.case_id))
             return
-        scratch = self._scratch.name
+        scratch = str(self._scratch.path)
         remaining = iter(pairs)
         queue: deque[Future[HostedCase]] = deque(
             self._pool.submit(_host_in_worker, pair, plan, known(pair.case_id), scratch)

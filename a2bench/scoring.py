@@ -36,7 +36,7 @@ from a2bench.metrics.bootstrap import DEFAULT_SEED, DISTRIBUTION_RESAMPLES, dist
 from a2bench.metrics.cache import FeatureCache
 from a2bench.metrics.frechet import FrechetDistance
 from a2bench.metrics.protocol import Protocol
-from a2bench.metrics.runtime import device_label, device_type
+from a2bench.metrics.runtime import device_label, device_type, fast_float64
 from a2bench.pairs import VideoPair
 
 __all__ = ["CaseScore", "FeatureBlocks", "MethodOutcome", "Scorer", "VideoPair", "score_pairs"]
@@ -270,7 +270,7 @@ class Scorer:
             interval = None
             if self.bootstrap_resamples:
                 interval = distribution_ci(pred, gt, distance, seed=self.seed, resamples=self.bootstrap_resamples,
-                                           pool=pool if distance.device is None else None)
+                                           pool=pool)
             self._spent("set distances", started)
             results[metric.name] = {"value": float(value), "ci95": list(interval) if interval else None,
                                     "n": len(pred)}
@@ -278,9 +278,10 @@ class Scorer:
 
 
 def placed_distance(distance: FrechetDistance, context: MetricContext) -> FrechetDistance:
-    """A set distance in float64 on the GPU when the networks run on one (an A²Bench-size FID bootstrap resample
-    takes seconds on a CPU core), else in numpy on the host, where its resamples go to the worker processes."""
-    if device_type(context) == "cuda":
+    """A set distance in float64 on the GPU when the networks run on one with fast float64 (an A²Bench-size FID
+    bootstrap resample takes seconds on a CPU core), else in numpy on the host, where its resamples go to the
+    worker processes."""
+    if device_type(context) == "cuda" and fast_float64(context):
         return replace(distance, device=context.torch_device())
     return distance
 

@@ -425,7 +425,8 @@ class DistributionMetric(Metric):
 
     @abstractmethod
     def distance_function(self) -> FrechetDistance:
-        """The set distance, picklable (bootstrap resamples run in worker processes): called on (prediction rows,
+        """The set distance, on the host and picklable (bootstrap resamples run in worker processes; scoring
+        moves it to a fast-float64 GPU, a2bench.scoring.placed_distance): called on (prediction rows,
         ground-truth rows), and resampled from arrays it shares (metrics.bootstrap)."""
 
     def distance(self, pred_features: np.ndarray, gt_features: np.ndarray) -> float:

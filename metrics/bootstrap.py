@@ -52,22 +52,26 @@ class Parallel(Protocol):
     """Where bootstrap resamples run: a pool of worker processes (a2bench.casework.HostPool) or inline."""
 
     def share(self, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-        """Handles the tasks can open the arrays from (paths of files on a RAM disk, or the arrays)."""
+        """Handles the tasks can open the arrays from (paths of files in a scratch folder, or the arrays)."""
 
     def map(self, function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> list[Any]:
         """function(*task) for every task, in order."""
 
 
 class SetDistance(Protocol):
-    """A distance between two feature row sets that the bootstrap can resample (metrics.frechet.FrechetDistance)."""
+    """A distance between two feature row sets that the bootstrap can resample (metrics.frechet.FrechetDistance).
+    `device` None: it computes on the host (numpy), so its resamples can go to worker processes; else on that
+    torch device, in the calling process."""
+
+    device: str | None
 
     def __call__(self, features1: np.ndarray, features2: np.ndarray) -> float:
         """The distance between the two sets."""
 
-    def shared(self, features1: np.ndarray, features2: np.ndarray) -> dict[str, np.ndarray]:
-        """Arrays computed once that every resample reads."""
+    def shared(self, features1: np.ndarray, features2: np.ndarray) -> dict[str, Any]:
+        """Arrays computed once that every resample reads (numpy, or tensors on the device)."""
 
-    def resampled(self, arrays: dict[str, np.ndarray], rows1: np.ndarray, weights1: np.ndarray,
+    def resampled(self, arrays: dict[str, Any], rows1: np.ndarray, weights1: np.ndarray,
                   rows2: np.ndarray, weights2: np.ndarray) -> float:
         """The distance between the given rows of both sets, each row weighted by how often it was drawn."""
 
@@ -80,7 +84,7 @@ def resample_distances(arrays: dict[str, Any], pred_lengths: np.ndarray, gt_leng
                        distance: SetDistance) -> list[float]:
     """The distance of each resample (one row of `picks`: the cases drawn): each drawn case's rows once, weighted
     by how often it was drawn (the set with those rows repeated); `arrays` are `distance.shared` or handles to
-    them. One BLAS thread, wherever it runs, so a resample's value does not depend on where it was computed."""
+    them. One BLAS thread on the host, so a resample's value does not depend on which process computed it."""
     from threadpoolctl import threadpool_limits
 
     opened = {name: _opened(handle) for name, handle in arrays.items()}
@@ -99,9 +103,10 @@ def resample_distances(arrays: dict[str, Any], pred_lengths: np.ndarray, gt_leng
 def resampled_distances(pred_blocks: Sequence[np.ndarray], gt_blocks: Sequence[np.ndarray], distance: SetDistance,
                         picks: np.ndarray, pool: Parallel | None = None) -> np.ndarray:
     """The distance of each resample (a row of `picks`), a case's prediction and ground-truth blocks kept
-    together, computed in chunks in `pool`'s worker processes when given (one BLAS thread each; `distance` must
-    then be picklable) from arrays the distance shares, computed once in one thread: the values are the same
-    whatever the parallelism. Each drawn case's rows enter once with its count as row weight."""
+    together, computed in chunks in `pool`'s worker processes when given and the distance computes on the host
+    (one BLAS thread each), else in this process, from arrays the distance shares, computed once in one thread:
+    the values are the same whatever the parallelism. Each drawn case's rows enter once with its count as row
+    weight."""
     from threadpoolctl import threadpool_limits
 
     if len(pred_blocks) != len(gt_blocks):
@@ -110,7 +115,7 @@ def resampled_distances(pred_blocks: Sequence[np.ndarray], gt_blocks: Sequence[n
         arrays = distance.shared(np.concatenate(pred_blocks), np.concatenate(gt_blocks))
     pred_lengths = np.array([len(block) for block in pred_blocks])
     gt_lengths = np.array([len(block) for block in gt_blocks])
-    if pool is None:
+    if pool is None or distance.device is not None:  # device arrays stay in this process
         return np.asarray(resample_distances(arrays, pred_lengths, gt_lengths, picks, distance))
     shared = pool.share(arrays)
     chunks = np.array_split(picks, min(len(picks), max(1, getattr(pool, "workers", 1)) * 4))

@@ -165,6 +165,15 @@ def _weighted_rows(name: str, features: np.ndarray, weights: np.ndarray | None, 
     return rows, _checked_weights(name, weights, len(rows), ddof)
 
 
+def _checked_rows(name: str, rows: np.ndarray, count: int) -> np.ndarray:
+    """Row indices into a set of `count` rows: integers in range, checked on the host (an index out of range on
+    a GPU is a device-side assert that ends the process's CUDA use, networks included)."""
+    rows = np.asarray(rows)
+    if rows.ndim != 1 or rows.dtype.kind not in "iu" or (rows.size and not 0 <= rows.min() <= rows.max() < count):
+        raise A2BenchError(f"{name}: row indices must be integers from 0 to {count - 1}")
+    return rows
+
+
 def _checked_weights(name: str, weights: np.ndarray, count: int, ddof: int) -> np.ndarray:
     """float64 row weights: `count` positive numbers adding up to more than ddof."""
     weights = np.asarray(weights, dtype=np.float64)
@@ -217,8 +226,9 @@ def _check_features(name: str, features: np.ndarray, ddof: int) -> np.ndarray:
 class FrechetDistance:
     """The Fréchet distance under one covariance convention, as the distribution metrics and their bootstrap
     use it: of two row sets (with row weights), and of weighted subsets of two fixed sets (`resampled`).
-    `device` None computes in numpy on the host (picklable, for worker processes); a torch device ("cuda")
-    computes the same steps in torch float64 there, in the calling process, from rows checked on the host."""
+    `device` None computes in numpy on the host (resamples can run in worker processes); a torch device
+    ("cuda") computes the same steps in torch float64 there, in the calling process, from inputs checked on the
+    host."""
 
     ddof: int = 1
     device: str | None = None
@@ -236,7 +246,7 @@ class FrechetDistance:
             return list(arrays)
         import torch
 
-        return [torch.from_numpy(np.ascontiguousarray(a)).to(self.device) for a in arrays]
+        return [torch.asarray(a, dtype=torch.float64, device=self.device, copy=True) for a in arrays]
 
     def shared(self, features1: np.ndarray, features2: np.ndarray) -> dict[str, Any]:
         """What every resample of these two sets reads: the rows centred on their set's mean, the gap between
@@ -261,19 +271,20 @@ class FrechetDistance:
         when a subset has at most THIN_FROM_CROSS × D rows, else the rows' own routes. Between D and that many
         rows, G (rank ≤ D) has zero eigenvalues that rounding makes ±ε‖G‖², clipped: measured ≤ 3e-9 relative
         to the full route at 2048-d, where the thin one costs half as much."""
-        centred1 = arrays["centred1"]
+        centred1, centred2 = arrays["centred1"], arrays["centred2"]
         xp, where = array_namespace(centred1), array_device(centred1)
         r1, w1, r2, w2 = (xp.asarray(a, device=where) for a in (
-            rows1, _checked_weights("features1", weights1, len(rows1), self.ddof),
-            rows2, _checked_weights("features2", weights2, len(rows2), self.ddof)))
-        c1, c2 = xp.take(centred1, r1, axis=0), xp.take(arrays["centred2"], r2, axis=0)
+            _checked_rows("features1", rows1, len(centred1)),
+            _checked_weights("features1", weights1, len(rows1), self.ddof),
+            _checked_rows("features2", rows2, len(centred2)),
+            _checked_weights("features2", weights2, len(rows2), self.ddof)))
+        c1, c2 = xp.take(centred1, r1, axis=0), xp.take(centred2, r2, axis=0)
         gap = arrays["gap"]
         if "cross" not in arrays or min(len(rows1), len(rows2)) > _thin_rows(c1.shape[1]):
             return _weighted_distance(c1, w1, c2 - gap, w2, self.ddof)  # both moved by the first mean: same distance
         (s1, d1), (s2, d2) = ((xp.sqrt(w / (xp.sum(w) - self.ddof)), w @ c / xp.sum(w))
                               for w, c in ((w1, c1), (w2, c2)))
-        core = (xp.take(xp.take(arrays["cross"], r1, axis=0), r2, axis=1)
-                - (c1 @ d2)[:, None] - (c2 @ d1)[None, :] + d1 @ d2)
+        core = arrays["cross"][r1[:, None], r2[None, :]] - (c1 @ d2)[:, None] - (c2 @ d1)[None, :] + d1 @ d2
         g = _drop_centring_row(_drop_centring_row(core * s1[:, None] * s2, xp.sqrt(w1)).T, xp.sqrt(w2)).T
         trace = _sum_sqrt_eigenvalues(g @ g.T if len(g) <= g.shape[1] else g.T @ g)
         spreads = [(s * s) @ (xp.take(arrays[norms], r, axis=0) - 2 * c @ d + d @ d)

@@ -108,6 +108,16 @@ def for_execution(network: Any, context: MetricContext) -> Any:
     return ChannelsLast(network) if uses_channels_last(context) else network
 
 
+def fast_float64(context: MetricContext) -> bool:
+    """Whether the context's CUDA device runs float64 at half its float32 rate: the data-centre GPUs of compute
+    capability 6.0, 7.0, 8.0, 9.0 and 10.0 (P100, V100, A100, H100/H200, B200). Other GPUs run it at 1/32 to 1/64
+    of that rate, so float64 work is better left to the host's worker processes there."""
+    import torch
+
+    major, minor = torch.cuda.get_device_capability(torch.device(context.torch_device()))
+    return minor == 0 and 6 <= major <= 10
+
+
 def device_label(context: MetricContext) -> str:
     """`cpu`, or the GPU model with the torch and cuDNN versions (`cuda-nvidia-h200-torch2.5.1-cudnn90100`):
     kernels differ between GPU models and library versions, so their features are never mixed."""

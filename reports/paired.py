@@ -4,7 +4,8 @@ resampled cases (with replacement) enter both runs' statistic, so what the cases
 Case metrics: the difference of the runs' suite values, each reduced as the metric declares (weighted by item
 counts, or cases weighing equally). Set metrics (FID, FID-VID, FVD): the difference of the distances
 recomputed from the resampled videos' stored feature blocks, a case's prediction and ground-truth blocks kept
-together, as the run's own interval is computed (a2bench.metrics.bootstrap.distribution_ci).
+together, as the run's own interval is computed (a2bench.metrics.bootstrap.distribution_ci), in numpy on the
+host (a run scored on a data-centre GPU computed its own there, ~1e-9 apart for FID resamples).
 """
 
 from __future__ import annotations

@@ -126,12 +126,22 @@ def test_network_threads_do_not_depend_on_workers(monkeypatch: pytest.MonkeyPatc
     assert runtime.cpu_threads(MetricContext(device="cpu", workers=5, threads=2)) == 2
 
 
-def test_set_distances_run_on_the_gpu_that_runs_the_networks() -> None:
-    """On CUDA the Fréchet distances and their bootstrap run there in float64; on the CPU in numpy, so that
-    resamples can go to the worker processes. Only the device name is read: no GPU is needed."""
+@pytest.mark.parametrize(("capability", "on_gpu"), [((9, 0), True), ((8, 0), True), ((10, 0), True),
+                                                   ((8, 9), False), ((8, 6), False), ((7, 5), False),
+                                                   ((10, 3), False), ((12, 0), False)])
+def test_set_distances_run_on_a_gpu_with_fast_float64(monkeypatch: pytest.MonkeyPatch,
+                                                       capability: tuple[int, int], on_gpu: bool) -> None:
+    """On a data-centre GPU (float64 at half the float32 rate) the Fréchet distances and their bootstrap run
+    there; on other GPUs (1/32 to 1/64) and on the CPU in numpy on the host, where resamples go to the worker
+    processes. The capability is faked: no GPU is needed."""
     from a2bench.metrics.base import MetricContext
     from a2bench.metrics.frechet import FrechetDistance
     from a2bench.scoring import placed_distance
 
+    asked = []
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device: asked.append(device) or capability)
     assert placed_distance(FrechetDistance(0), MetricContext(device="cpu")) == FrechetDistance(0)
-    assert placed_distance(FrechetDistance(0), MetricContext(device="cuda:1")) == FrechetDistance(0, "cuda:1")
+    assert not asked
+    placed = placed_distance(FrechetDistance(0), MetricContext(device="cuda:1"))
+    assert placed == (FrechetDistance(0, "cuda:1") if on_gpu else FrechetDistance(0))
+    assert asked == [torch.device("cuda:1")]

@@ -277,3 +277,34 @@ def test_torch_steps_check_their_inputs_on_the_host() -> None:
         on_device.shared(x, x[:, :3])
     with pytest.raises(MissingInput, match="a covariance needs more than 1"):
         on_device.resampled(on_device.shared(x, x), np.array([0]), np.array([1.0]), np.arange(6), np.ones(6))
+    for distance in (on_device, FrechetDistance()):
+        for rows in (np.array([0, 6]), np.array([-1, 2]), np.array([0.0, 1.0]), np.zeros((2, 1), dtype=int)):
+            with pytest.raises(A2BenchError, match="row indices must be integers from 0 to 5"):
+                distance.resampled(distance.shared(x, x), rows, np.ones(rows.size), np.arange(6), np.ones(6))
+
+
+def test_torch_steps_fall_back_from_cholesky_like_numpy() -> None:
+    """A singular covariance from more rows than dimensions (a constant feature) fails the Cholesky factor in
+    torch as in numpy, and both take the clipped symmetric root instead."""
+    x1, x2 = features(60, 8, 64), features(70, 8, 65, shift=0.3)
+    x1[:, 3] = 1.5
+    assert relative(FrechetDistance(device="cpu")(x1, x2), FrechetDistance()(x1, x2)) < 1e-12
+
+
+def test_a_device_distance_never_goes_to_worker_processes() -> None:
+    """Its shared arrays are tensors: a pool is passed over and the resamples run in this process."""
+
+    class NoPool:
+        workers = 4
+
+        def share(self, arrays: dict) -> dict:
+            raise AssertionError("a device distance's arrays were handed to worker processes")
+
+        def map(self, function: object, tasks: list) -> list:
+            raise AssertionError("a device distance's resamples were sent to worker processes")
+
+    blocks = [features(4, 10, 70 + i) for i in range(8)]
+    picks = np.random.default_rng(71).integers(0, 4, size=(5, 4))
+    on_device = FrechetDistance(device="cpu")
+    np.testing.assert_array_equal(resampled_distances(blocks[:4], blocks[4:], on_device, picks, pool=NoPool()),
+                                  resampled_distances(blocks[:4], blocks[4:], on_device, picks))

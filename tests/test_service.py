@@ -4,6 +4,7 @@ recomputing finished cases, and export what they stored (never relabelled by new
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -128,27 +129,61 @@ def _rows(database: Path) -> int:
 
 
 @pytest.mark.slow
+def _children(pid: int) -> list[int]:
+    """Processes (zombies aside) whose parent is `pid`, from Linux's /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+        except (OSError, ValueError):  # ended while being read
+            continue
+        if int(parent) == pid and state != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_a_killed_evaluate_resumes_to_identical_numbers(tmp_path: Path, random_weights: Path) -> None:
+    """Killed outright (SIGKILL) with worker processes running: the workers end too, the resumed run removes the
+    killed one's scratch folder, and its numbers equal those of an uninterrupted run."""
     gt, pred = tmp_path / "gt", tmp_path / "pred"
     for index in range(5):
         truth = video(t=17, seed=index)
         write_video(gt / f"case{index}", truth)
         write_video(pred / f"case{index}", np.clip(truth.astype(int) - 11, 0, 255).astype(np.uint8))
     options = ["--pred", pred, "--gt", gt, "--protocol", "a2bench-v1", "--metrics", "psnr,ssim,lpips,fvd",
-               "--weights-dir", random_weights, "--bootstrap-resamples", "5", "--device", "cpu"]
-    killed = tmp_path / "killed"
+               "--weights-dir", random_weights, "--bootstrap-resamples", "5", "--device", "cpu", "--workers", "2"]
+    killed, scratch = tmp_path / "killed", tmp_path / "scratch"
+    scratch.mkdir()
     command = [sys.executable, "-m", "a2bench", "evaluate", *map(str, options), "--out", str(killed),
                "--cache-dir", str(tmp_path / "cache-killed")]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "TMPDIR": str(scratch)})
     deadline = time.monotonic() + 300
     while _rows(killed / STORE_FILE) < 2:
         assert process.poll() is None and time.monotonic() < deadline, "evaluate ended before it could be killed"
         time.sleep(0.05)
+    workers = _children(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=60)
     assert 2 <= _rows(killed / STORE_FILE) < 5
-    resumed = run_cli("evaluate", *options, "--out", killed, "--cache-dir", tmp_path / "cache-killed")
+    if Path("/proc/self/stat").exists():
+        assert len(workers) >= 2  # the host workers (and multiprocessing's resource tracker)
+        deadline = time.monotonic() + 60
+        while any(_running(pid) for pid in workers):
+            assert time.monotonic() < deadline, "worker processes outlived the killed evaluate"
+            time.sleep(0.1)
+    assert len(list(scratch.glob("a2bench-scratch-*"))) == 1  # the killed run could not clean up
+    resumed = run_cli("evaluate", *options, "--out", killed, "--cache-dir", tmp_path / "cache-killed",
+                      env={"TMPDIR": str(scratch)})
     assert resumed.returncode == 0, resumed.stderr
+    assert not list(scratch.glob("a2bench-scratch-*"))
     whole = run_cli("evaluate", *options, "--out", tmp_path / "whole", "--cache-dir", tmp_path / "cache-whole")
     assert whole.returncode == 0, whole.stderr
     a = json.loads((killed / "results.json").read_text())["methods"]["pred"]

@@ -221,23 +221,52 @@ def test_small_ram_disk_is_passed_over_and_a_full_scratch_folder_is_named(monkey
 
     import numpy as np
 
-    from a2bench import casework
+    from a2bench import casework, scratch
     from a2bench.errors import A2BenchError
 
     monkeypatch.delenv("TMPDIR", raising=False)
     docker_shm = SimpleNamespace(total=2**26, used=2**20, free=2**26 - 2**20)
-    monkeypatch.setattr(casework.shutil, "disk_usage", lambda _: docker_shm)
-    assert casework._scratch_root() is None
+    monkeypatch.setattr(scratch.shutil, "disk_usage", lambda _: docker_shm)
+    assert scratch.scratch_root() is None
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    assert casework._scratch_root() == str(tmp_path)
+    assert scratch.scratch_root() == str(tmp_path)
 
     def full(path: Path, *_: object, **__: object) -> None:
         Path(path).write_bytes(b"partial")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(casework.np, "save", full)
+    monkeypatch.setattr(scratch.np, "save", full)
     with casework.HostPool(1) as pool:
         with pytest.raises(A2BenchError, match="No space left on device") as caught:
             pool.share({"rows": np.ones((4, 3))})
         assert not list(tmp_path.rglob("*.npy"))
     assert "--workers 0" in caught.value.line() and str(tmp_path) in caught.value.line()
+
+
+def test_a_killed_runs_scratch_folder_is_removed_by_the_next_run(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    """A run killed outright cannot clean up: the next pool removes the scratch folders whose owner's lock is
+    free. A live run's folder, a folder without the lock file (not a2bench's) and a link are left alone."""
+    import fcntl
+
+    from a2bench.scratch import LOCK_NAME, PREFIX, ScratchFolder
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    live = ScratchFolder()
+    abandoned = tmp_path / f"{PREFIX}killed"
+    abandoned.mkdir()
+    (abandoned / LOCK_NAME).touch()  # its owner died: nobody holds the lock
+    (abandoned / "1234-5.npy").write_bytes(b"rows of a killed run")
+    foreign = tmp_path / f"{PREFIX}other-program"
+    foreign.mkdir()
+    linked = tmp_path / f"{PREFIX}link"
+    linked.symlink_to(abandoned, target_is_directory=True)
+    with open(live.path / LOCK_NAME, "rb") as probe, pytest.raises(BlockingIOError):  # the live folder's lock is held
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    fresh = ScratchFolder()
+    assert not abandoned.exists()
+    assert live.path.is_dir() and foreign.is_dir() and linked.is_symlink()
+    assert not any(path.name.startswith(LOCK_NAME + ".") for path in fresh.path.iterdir())
+    fresh.close()
+    live.close()
+    assert not fresh.path.exists() and not live.path.exists()
