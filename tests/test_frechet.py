@@ -285,10 +285,14 @@ def test_torch_steps_check_their_inputs_on_the_host() -> None:
 
 def test_torch_steps_fall_back_from_cholesky_like_numpy() -> None:
     """A singular covariance from more rows than dimensions (a constant feature) fails the Cholesky factor in
-    torch as in numpy, and both take the clipped symmetric root instead."""
+    torch as in numpy, and both take the clipped symmetric root instead: equal to pytorch-fid's sqrtm within the
+    rank-deficient bound (1e-6), and to each other within what the clipped zero eigenvalue costs (~√ε‖Σ‖:
+    measured 1.1e-9 relative, asserted 1e-7)."""
     x1, x2 = features(60, 8, 64), features(70, 8, 65, shift=0.3)
     x1[:, 3] = 1.5
-    assert relative(FrechetDistance(device="cpu")(x1, x2), FrechetDistance()(x1, x2)) < 1e-12
+    on_device, on_host = FrechetDistance(device="cpu")(x1, x2), FrechetDistance()(x1, x2)
+    assert relative(on_device, on_host) < 1e-7
+    assert relative(on_device, pytorch_fid(x1, x2)) < 1e-6 and relative(on_host, pytorch_fid(x1, x2)) < 1e-6
 
 
 def test_a_device_distance_never_goes_to_worker_processes() -> None:
