@@ -139,6 +139,20 @@ def merge_identity(stored: Mapping[str, Any], new: Mapping[str, Any], run_dir: P
     return {**stored, "weights": weights}
 
 
+def merge_provenance(stored: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's provenance with what this call's networks add: their weights files and execution tags (a metric
+    skipped earlier for want of weights), whether any is random-initialised, and where the set distances ran."""
+    merged = dict(stored)
+    for key in ("weights", "execution"):
+        if key in new:
+            merged[key] = {**stored.get(key, {}), **new[key]}
+    if new.get("uncalibrated"):
+        merged["uncalibrated"] = True
+    if "set_distances" in new:
+        merged.setdefault("set_distances", new["set_distances"])
+    return merged
+
+
 def _short(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={_short(v)}" for k, v in value.items() if v is not None)
@@ -189,7 +203,7 @@ class Evaluation:
         base = collect({"bootstrap": self.scorer.seed, **self.seeds},
                        {"bootstrap_resamples": self.scorer.bootstrap_resamples, **self.scorer.context.provenance()})
         self.run_id = store.open_run(self.identity, record, base,
-                                     lambda stored, new: merge_identity(stored, new, self.run_dir))
+                                     lambda stored, new: merge_identity(stored, new, self.run_dir), merge_provenance)
         cache = self.scorer.cache
         store.note_method(self.run_id, method, {"scored_at": now(), "a2bench": __version__,
                                                 "cache_dir": str(cache.root.resolve()) if cache else None,

@@ -18,7 +18,7 @@ from typing import Any
 
 from a2bench.atomic import atomic_folder
 from a2bench.errors import A2BenchError
-from a2bench.evaluation import RunMismatch, merge_identity
+from a2bench.evaluation import RunMismatch, merge_identity, merge_provenance
 from a2bench.generate.runner import VIDEOS, run_lock
 from a2bench.store import STORE_FILE, JobRow, Store
 from a2bench.writable import require_writable_folder
@@ -103,7 +103,7 @@ def merge_runs(sources: Sequence[Path], out: Path) -> MergeSummary:
                 if run_id is not None:
                     stored = store.run(run_id)
                     target_run = target.open_run(stored["identity"], stored["protocol"], stored["provenance"],
-                                                 lambda old, new: merge_identity(old, new, out))
+                                                 lambda old, new: merge_identity(old, new, out), merge_provenance)
                     target.copy_scores(store, run_id, target_run, lambda text, moved=moved: moved.get(text or "", text))
                     target.note_provenance(target_run, "merged_from", [str(s.resolve()) for s in sources])
                     runs += 1

@@ -56,8 +56,8 @@ def done_videos(run_dir: Path, method: str, seed: int, setting: str) -> dict[str
 
 def run_suite(run_dir: Path, generation: GenerateOptions, scoring: ScoringOptions, verify: bool = True,
               quiet: bool = False, on_note: Callable[[str], None] | None = None) -> RunOutcome:
-    """Generate every job of `generation` into `run_dir`, score each method and seed, write the reports."""
-    require_writable_folder(run_dir, "--out")
+    """Generate every job of `generation` into `run_dir`, score each method and seed, write the reports.
+    Every option is checked before `run_dir` is created (generate checks it after its own options)."""
     check_scoring(scoring)
     methods = [*generation.methods, *generation.precomputed]
     suite = open_suite(generation.suite, generation.root)

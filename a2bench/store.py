@@ -15,7 +15,9 @@ A job is marked done only after its video was renamed into place, in one transac
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -151,28 +153,31 @@ class Store:
     """A connection to a run directory's database; use as a context manager."""
 
     def __init__(self, path: Path, create: bool = True):
+        """`create`: open read-write, making the database and its schema when missing; otherwise open an
+        existing run read-only (nothing is written, so a read-only folder or a CI baseline stays as it is)."""
         if not create and not path.is_file():
             raise StoreError("no run database", path=path, fix="pass the --out folder of an a2bench run")
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+        self.path, self.writable = path, create
         try:
-            self.db = sqlite3.connect(path)
+            self.db = sqlite3.connect(path) if create else _read_only(path)
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             tables = self.db.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"not a readable a2bench run database ({exc})", path=path,
                              fix="pass the run directory's a2bench.sqlite, or score into a new --out") from None
-        if tables and version != SCHEMA_VERSION:
+        if (tables or not create) and version != SCHEMA_VERSION:
             self.db.close()
             raise StoreError(f"run database has schema {version}, this a2bench reads {SCHEMA_VERSION}", path=path,
                              fix="score into a new --out folder (results.json of the old run stays readable)")
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA busy_timeout=30000")
-        with self.db:
-            self.db.executescript(SCHEMA)
-            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        if create:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            with self.db:
+                self.db.executescript(SCHEMA)
+                self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def __enter__(self) -> Store:
         return self
@@ -181,24 +186,33 @@ class Store:
         self.close()
 
     def close(self) -> None:
+        """Close; the last writer leaves the database in rollback-journal mode (one file, nothing to replay), so a
+        reader needs no -wal/-shm files beside it, in a read-only folder too. Skipped while others have it open."""
+        if self.writable:
+            self.db.execute("PRAGMA busy_timeout=0")
+            with contextlib.suppress(sqlite3.OperationalError):
+                self.db.execute("PRAGMA journal_mode=DELETE")
         self.db.close()
 
     # ---------------------------------------------------------------- the run
 
     def open_run(self, identity: Mapping[str, Any], protocol: Mapping[str, Any], provenance: Mapping[str, Any],
-                 merge: Callable[[Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any]]) -> int:
-        """The directory's run (a directory holds one): created with this identity, or the existing one's
-        identity merged with it by `merge` (which raises when they disagree). One immediate transaction, so two
-        processes opening a new directory at once make one run."""
+                 merge: Callable[[Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any]],
+                 merge_provenance: Callable[[Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any]]) -> int:
+        """The directory's run (a directory holds one): created with this identity and provenance, or the existing
+        one's identity merged with it by `merge` (which raises when they disagree) and its provenance by
+        `merge_provenance`. One immediate transaction, so two processes opening a new directory at once make one
+        run."""
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            row = self.db.execute("SELECT id, identity FROM runs ORDER BY id LIMIT 1").fetchone()
+            row = self.db.execute("SELECT id, identity, provenance FROM runs ORDER BY id LIMIT 1").fetchone()
             if row is None:
                 cursor = self.db.execute("INSERT INTO runs (identity, protocol, provenance) VALUES (?, ?, ?)",
                                          (json.dumps(identity), json.dumps(protocol), json.dumps(provenance)))
                 return int(cursor.lastrowid)  # type: ignore[arg-type]
             merged = merge(json.loads(row[1]), identity)
-            self.db.execute("UPDATE runs SET identity=? WHERE id=?", (json.dumps(merged), row[0]))
+            self.db.execute("UPDATE runs SET identity=?, provenance=? WHERE id=?",
+                            (json.dumps(merged), json.dumps(merge_provenance(json.loads(row[2]), provenance)), row[0]))
             return int(row[0])
 
     def note_method(self, run_id: int, method: str, info: Mapping[str, Any]) -> None:
@@ -441,3 +455,21 @@ class Store:
                         values["pred_path"] = pred_path(values["pred_path"])
                     self.db.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) VALUES "
                                     f"({', '.join('?' * len(columns))})", tuple(values.values()))
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection. A WAL database in a folder this process cannot write is opened immutable, which
+    is exact only when no write-ahead log is left beside it (a killed writer's): refused then."""
+    uri = path.resolve().as_uri()
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+        db.execute("PRAGMA user_version").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        wal = path.with_name(path.name + "-wal")
+        if os.access(path.parent, os.W_OK):
+            raise
+        if wal.is_file() and wal.stat().st_size > 0:
+            raise StoreError(f"the folder is read-only and {wal.name} holds writes a killed a2bench left unfinished",
+                             path=path, fix="copy the run directory to a writable folder and read it there") from None
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)

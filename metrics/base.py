@@ -60,8 +60,10 @@ class MetricContext:
         return f"fast{self.batch_size}" if self.fast else "exact"
 
     def provenance(self) -> dict[str, Any]:
-        """What about this context can change a number: recorded with every result."""
-        return {"device": self.device, "batch_size": self.batch_size, "fast": self.fast, **self.notes}
+        """What about this context can change a number: recorded with every result (the batch size only with
+        --fast: exact mode's batch shape is in the execution tags)."""
+        batch = {"batch_size": self.batch_size} if self.fast else {}
+        return {"device": self.device, **batch, "fast": self.fast, **self.notes}
 
 
 # ---------------------------------------------------------------- parameters and reductions

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from a2bench.data.prepare import prepare_generated
 from a2bench.data.suites import Suite, open_suite
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests and the a2bench processes they start use a temporary per-user cache (feature cache, weights
+    default), never the user's own; installed real weights are still found, through $A2BENCH_WEIGHTS."""
+    from a2bench.weights.store import ENV_VAR, weights_folder
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv(ENV_VAR, str(weights_folder()))
+    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")

@@ -70,7 +70,7 @@ def make_run(path: Path, per_case: Mapping[str, Mapping[str, Mapping[str, float]
                                 | {c for blocks in (features or {}).values() for b in blocks.values() for c in b})
     with Store(path / STORE_FILE) as store:
         run_id = store.open_run(identity, protocol_record(definition, metrics), collect({"bootstrap": 0}, extra),
-                                lambda stored, new: stored)
+                                lambda stored, new: stored, lambda stored, new: stored)
         store.record_run_cases(run_id, {c: {"tags": dict((tags or {}).get(c, {})),
                                             "files": dict((files or {}).get(c, {}))} for c in all_cases})
         for method in dict.fromkeys([*per_case, *(features or {}), *(skipped or {})]):

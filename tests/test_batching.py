@@ -145,3 +145,8 @@ def test_set_distances_run_on_a_gpu_with_fast_float64(monkeypatch: pytest.Monkey
     placed = placed_distance(FrechetDistance(0), MetricContext(device="cuda:1"))
     assert placed == (FrechetDistance(0, "cuda:1") if on_gpu else FrechetDistance(0))
     assert asked == [torch.device("cuda:1")]
+
+
+def test_provenance_records_the_batch_size_only_where_it_is_used() -> None:
+    assert "batch_size" not in MetricContext(batch_size=4).provenance()
+    assert MetricContext(batch_size=4, fast=True).provenance()["batch_size"] == 4

@@ -152,7 +152,7 @@ def test_cli_derives_and_reports(suite: Suite) -> None:
 @pytest.mark.parametrize(("args", "error", "fragment"), [
     (["data", "derive", "no-such-suite", "--setting", "self"], UnknownNameError, "unknown suite 'no-such-suite'"),
     (["data", "derive", "synth-mini", "--setting", "track:wings=2"], A2BenchError, "unknown operation 'wings'"),
-    (["data", "derive", "synth-mini", "--setting", "self"], DataError, "suite is not present"),
+    (["data", "derive", "synth-mini", "--setting", "self"], DataError, "suite synth-mini is not present"),
 ])
 def test_cli_refuses_bad_input_with_a_clear_error(tmp_path: Path, args: list[str], error: type, fragment: str) -> None:
     result = runner.invoke(app, [*args, "--root", str(tmp_path)])

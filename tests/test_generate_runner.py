@@ -145,7 +145,8 @@ def test_merge_refuses_runs_of_another_setting_or_protocol(synth_mini: Suite, tm
                 "ground_truth": None, "metrics": ["psnr"], "device_type": "cpu", "mode": "exact", "weights": {}}
     for name, digest in (("x", "d1"), ("y", "d2")):
         with Store(tmp_path / name / STORE_FILE) as store:
-            store.open_run({**identity, "protocol_digest": digest}, {}, {}, lambda old, new: dict(old))
+            store.open_run({**identity, "protocol_digest": digest}, {}, {}, lambda old, new: dict(old),
+                           lambda old, new: dict(old))
     assert_clean_failure(run_cli("merge", tmp_path / "x", tmp_path / "y", "--out", tmp_path / "z"),
                          "protocol digest: d1 vs d2")
     assert not (tmp_path / "c" / STORE_FILE).exists() or not jobs(tmp_path / "c")
@@ -203,6 +204,15 @@ def test_several_seeds_give_the_mean_and_the_spread(synth_mini: Suite, tmp_path:
 def test_bad_generate_options_fail_cleanly(synth_mini: Suite, tmp_path: Path, options: list[str],
                                            fragments: list[str]) -> None:
     assert_clean_failure(generate(synth_mini, tmp_path / "run", *options), *fragments)
+    assert not (tmp_path / "run").exists()
+
+
+def test_run_with_a_missing_folder_of_videos_fails_before_creating_the_run(synth_mini: Suite, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert_clean_failure(run_cli("run", "--suite", "synth-mini", "--root", synth_mini.folder.parent, "--methods",
+                                 f"mine={tmp_path / 'nope'}", "--out", out),
+                         "mine: the folder of videos does not exist", "NAME=DIR")
+    assert not out.exists()
 
 
 def test_a_run_directory_holds_one_setting_and_one_writer(synth_mini: Suite, tmp_path: Path) -> None:

@@ -96,6 +96,29 @@ def test_other_weights_are_refused(folders: dict[str, Path], tmp_path: Path) -> 
                                  tmp_path / "w2"), "weights fid-inception")
 
 
+def test_a_metric_filled_in_later_with_random_weights_marks_the_run_uncalibrated(folders: dict[str, Path],
+                                                                                  tmp_path: Path) -> None:
+    from a2bench.weights.random_init import init_random
+
+    run, empty = tmp_path / "run", tmp_path / "no-weights"
+    empty.mkdir()
+    common = ["--pred", folders["method-a"], "--gt", folders["gt"], "--out", run, "--metrics", "psnr,fid",
+              "--bootstrap-resamples", "0", "--no-cache"]
+    assert run_cli("evaluate", *common, "--weights-dir", empty).returncode == 0
+    assert json.loads((run / "results.json").read_text())["methods"]["method-a"]["metrics"]["fid"]["skipped"]
+    assert init_random(tmp_path / "random", 1, ["fid-inception"])
+    filled = run_cli("evaluate", *common, "--weights-dir", tmp_path / "random")
+    assert filled.returncode == 0, filled.stderr
+    document = json.loads((run / "results.json").read_text())
+    assert document["methods"]["method-a"]["metrics"]["fid"]["value"] is not None
+    assert document["provenance"]["uncalibrated"] is True
+    assert set(document["provenance"]["weights"]) == {"fid-inception"}
+    assert "set_distances" in document["provenance"]
+    assert list(document["provenance"]["execution"]) == ["fid-inception-pool3"]
+    assert "UNCALIBRATED" in (run / "leaderboard.md").read_text()
+    assert "UNCALIBRATED" in (run / "leaderboard.html").read_text()
+
+
 def test_resume_keeps_values_of_unchanged_cases_and_rescores_changed_ones(
         folders: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run = tmp_path / "run"

@@ -9,7 +9,6 @@ import typer
 from a2bench.cli.common import QuietOption, RootOption, err, print_record, say
 from a2bench.cli.derive import data_derive
 from a2bench.cli.download import data_download, data_status
-from a2bench.errors import A2BenchError
 
 suites_app = typer.Typer(help="Benchmark suites known to a2bench.", no_args_is_help=True)
 data_app = typer.Typer(help="Get, generate and verify benchmark data.", no_args_is_help=True)
@@ -40,12 +39,11 @@ def data_verify(suite: Annotated[str, typer.Argument(help="Suite id, e.g. synth-
                 root: RootOption = None, quiet: QuietOption = False) -> None:
     """Check a suite's files against its manifest; names every missing or altered file."""
     from a2bench.data.status import record_verification
-    from a2bench.data.suites import open_suite, restore_hint
+    from a2bench.data.suites import open_suite, require_present, restore_hint
     from a2bench.progress import progress_bar
 
     opened = open_suite(suite, root)
-    if not opened.folder.is_dir():
-        raise A2BenchError("suite is not present", path=opened.folder, fix=restore_hint(opened.manifest))
+    require_present(opened)
     with progress_bar(f"Verifying {suite}", opened.file_count(), quiet) as advance:
         problems = opened.verify(full=full, on_file=advance)
     record_verification(opened, full=full, problems=len(problems))

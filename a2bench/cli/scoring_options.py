@@ -15,7 +15,9 @@ MetricsOption = Annotated[str | None, typer.Option(
 WeightsDirOption = Annotated[Path | None, typer.Option(
     "--weights-dir", help="Weights folder (default: $A2BENCH_WEIGHTS or the per-user cache).")]
 DeviceOption = Annotated[str, typer.Option("--device", help="auto, cpu, cuda or cuda:N.")]
-BatchOption = Annotated[int, typer.Option("--batch-size", min=1, help="Frames or clips per network batch.")]
+BatchOption = Annotated[int, typer.Option(
+    "--batch-size", min=1, help="With --fast: frames or clips per network batch. Exact mode ignores it and uses a "
+    "fixed batch shape per device type (recorded in the run's execution tags).")]
 WorkersOption = Annotated[int | None, typer.Option(
     "--workers", min=0, help="Host worker processes decoding, hashing and preprocessing ahead of the networks "
     "(default: one per core but one, at most 16; 0: all in this process). Results do not depend on it.")]

@@ -33,7 +33,7 @@ from a2bench.data.poses.anchors import ANCHORS, anchor_pose
 from a2bench.data.poses.format import PoseSequence, load_poses, save_poses
 from a2bench.data.poses.render import render_skeleton_video
 from a2bench.data.poses.retarget import BONES, DROPPABLE, GROUPS, realignment_factors, rescale_factors, retarget
-from a2bench.data.suites import ROOT_OPTION, Case, Suite
+from a2bench.data.suites import ROOT_OPTION, Case, Suite, require_present
 from a2bench.errors import A2BenchError, DataError
 from a2bench.video.io import write_video
 from a2bench.writable import require_writable_folder
@@ -273,9 +273,7 @@ def _existing(folder: Path, header: dict[str, Any]) -> Derivation:
 def derive_suite(suite: Suite, setting: Setting, seed: int,
                  on_case: Callable[[str], None] | None = None) -> Derivation:
     """Derive every case of a present suite for a setting and seed; reproducible byte for byte."""
-    if not suite.folder.is_dir():
-        raise DataError("suite is not present", path=suite.folder,
-                        fix=f"run `a2bench data download {suite.name}` first")
+    require_present(suite)
     folder = derived_folder(suite, setting, seed)
     header = {"format": FORMAT, "a2bench": a2bench.__version__, "suite": suite.name,
               "suite_version": suite.manifest.version, "suite_fingerprint": suite.manifest.fingerprint(),

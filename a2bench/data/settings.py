@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from a2bench.data.derive import DERIVATION_FILE, derive_suite, parse_setting
-from a2bench.data.suites import Case, Suite
+from a2bench.data.suites import Case, Suite, require_present
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,9 @@ class SuiteSetting:
 
 def open_setting(suite: Suite, setting: str = "self", seed: int = 0,
                  on_case: Callable[[str], None] | None = None) -> SuiteSetting:
-    """The suite's cases under `setting` (derived when not derived yet, reproducibly)."""
+    """The suite's cases under `setting` (derived when not derived yet, reproducibly); the suite must be present."""
     parsed = parse_setting(setting)
+    require_present(suite)
     expected = {(entry.id, role): Expected(file.sha256, file.hash)
                 for entry in suite.manifest.cases for role, file in entry.files.items()}
     if parsed.kind == "self":

@@ -179,6 +179,12 @@ def open_suite(name: str, root: Path | str | None = None) -> Suite:
     return Suite(get_manifest(name, root), data_root(root) / name)
 
 
+def require_present(suite: Suite) -> None:
+    """DataError with the command that puts the suite in place, unless its folder is there."""
+    if not suite.folder.is_dir():
+        raise DataError(f"suite {suite.name} is not present", path=suite.folder, fix=restore_hint(suite.manifest))
+
+
 def require_verified(suite: Suite, full: bool = True) -> None:
     """Raise DataError naming the first problem (and how many) unless every file verifies."""
     problems = suite.verify(full=full)

@@ -211,14 +211,12 @@ class Generation:
     """One generate call: the run directory's store, the setting, the methods and their jobs."""
 
     def __init__(self, run_dir: Path, options: GenerateOptions, store: Store, setting: SuiteSetting,
-                 on_job: Callable[[JobRow], None] | None):
+                 adapters: dict[str, Adapter], on_job: Callable[[JobRow], None] | None):
         self.run_dir, self.options, self.store, self.setting = run_dir, options, store, setting
-        self.on_job = on_job
+        self.adapters, self.on_job = adapters, on_job
         self.originals = {case.id: case for case in setting.suite.cases()}
         defaults = setting.suite.manifest.protocol_defaults
         self.size, self.fps = tuple(defaults.resolution), defaults.fps
-        configs = load_config(find_config(options.config))
-        self.adapters: dict[str, Adapter] = {name: get_adapter(name, configs.get(name)) for name in options.methods}
         self.warnings: list[str] = []
 
     def specs(self, method: str) -> list[JobSpec]:
@@ -255,14 +253,7 @@ class Generation:
     def precomputed(self, name: str, folder: Path) -> None:
         """Check a folder of videos made elsewhere, case by case: each is a done or failed job."""
         self._source(name, "precomputed")
-        by_seed = {seed: folder if len(self.options.seeds) == 1 else folder / f"seed-{seed}"
-                   for seed in self.options.seeds}
-        for path in by_seed.values():
-            if not path.is_dir():
-                problem = "does not exist" if not path.exists() else "is not a folder"
-                raise GenerationError(f"{name}: the folder of videos {problem}", path=path,
-                                      fix="pass NAME=DIR with the folder of videos (with several --seeds: DIR/seed-N/ "
-                                          "for each seed)")
+        by_seed = precomputed_folders(name, folder, self.options.seeds)
         cases = {case.id: case for case in self.setting.cases}
         keys = [(name, case, seed, self.setting.setting) for seed in by_seed for case in cases]
         self.store.add_jobs(keys, "precomputed")
@@ -339,19 +330,36 @@ class Generation:
         return devices
 
 
+def precomputed_folders(name: str, folder: Path, seeds: Sequence[int]) -> dict[int, Path]:
+    """The folder of videos made elsewhere for each seed (DIR, or DIR/seed-N/ with several); GenerationError
+    naming the one that is missing."""
+    by_seed = {seed: folder if len(seeds) == 1 else folder / f"seed-{seed}" for seed in seeds}
+    for path in by_seed.values():
+        if not path.is_dir():
+            problem = "does not exist" if not path.exists() else "is not a folder"
+            raise GenerationError(f"{name}: the folder of videos {problem}", path=path,
+                                  fix="pass NAME=DIR with the folder of videos (with several --seeds: DIR/seed-N/ "
+                                      "for each seed)")
+    return by_seed
+
+
 def generate(run_dir: Path, options: GenerateOptions, on_job: Callable[[JobRow], None] | None = None
              ) -> GenerationSummary:
     """Generate (or check) every job of `options` into `run_dir`; see the module docstring."""
     if options.executor not in EXECUTORS:
         raise GenerationError(f"--executor {options.executor!r} is not one of {', '.join(EXECUTORS)}",
                               fix="pass --executor local or --executor ray")
-    require_writable_folder(run_dir, "--out")
     for name in options.methods:
         check_name(name, "method name")
     setting = open_setting(open_suite(options.suite, options.root), options.setting, options.derive_seed)
+    configs = load_config(find_config(options.config))
+    adapters = {name: get_adapter(name, configs.get(name)) for name in options.methods}
+    for name, folder in options.precomputed.items():
+        precomputed_folders(name, folder, options.seeds)
+    require_writable_folder(run_dir, "--out")
     with run_lock(run_dir), Store(run_dir / STORE_FILE) as store:
         _check_identity(store, setting, run_dir)
-        generation = Generation(run_dir, options, store, setting, on_job)
+        generation = Generation(run_dir, options, store, setting, adapters, on_job)
         for name, folder in options.precomputed.items():
             generation.precomputed(name, folder)
         ran = generation.run()

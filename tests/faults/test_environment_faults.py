@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from a2bench.store import STORE_FILE
 from a2bench.video.io import write_png, write_video
 from tests.cli_helpers import assert_clean_failure, run_cli
 from tests.faults.conftest import ReadOnly, frames
@@ -55,6 +59,62 @@ def test_read_only_run_folder_is_refused_before_scoring_and_keeps_its_results(fo
                                  "--method", "second"), str(run), "not writable", "--out")
     assert_clean_failure(run_cli("demo", "--out", run), str(run), "not writable", "--out")
     assert _digest(run) == before and set(json.loads((run / "results.json").read_text())["methods"]) == {"pred"}
+
+
+@pytest.mark.parametrize("command", [
+    ["evaluate", "--pred", "PRED", "--suite", "synth-mini", "--metrics", "psnr"],
+    ["generate", "--suite", "synth-mini", "--method", "static", "--out", "OUT"],
+    ["run", "--suite", "synth-mini", "--methods", "static", "--out", "OUT"],
+    ["data", "verify", "synth-mini"],
+])
+def test_a_suite_that_is_not_present_is_named_with_the_command_that_fetches_it(command: list[str],
+                                                                               folders: tuple[Path, Path],
+                                                                               tmp_path: Path) -> None:
+    words = [{"PRED": str(folders[0]), "OUT": str(tmp_path / "run")}.get(word, word) for word in command]
+    root = tmp_path / "empty-root"
+    root.mkdir()
+    assert_clean_failure(run_cli(*words, "--root", root), f"{root / 'synth-mini'}: suite synth-mini is not present",
+                         "a2bench data download synth-mini")
+    assert not (tmp_path / "run").exists()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+@pytest.mark.parametrize("at_rest", ["as a2bench leaves it", "in WAL mode (older a2bench)"])
+def test_report_and_compare_only_read_a_run_in_a_read_only_folder(at_rest: str, folders: tuple[Path, Path],
+                                                                   tmp_path: Path, read_only: ReadOnly) -> None:
+    pred, gt = folders
+    run = tmp_path / "run"
+    assert run_cli("evaluate", "--pred", pred, "--gt", gt, "--metrics", "psnr", "--out", run).returncode == 0
+    if at_rest != "as a2bench leaves it":
+        sqlite3.connect(run / STORE_FILE).execute("PRAGMA journal_mode=WAL").fetchone()
+    before = _files(run)
+    read_only(run)
+    report = run_cli("report", run, "--csv", tmp_path / "table.csv", "--markdown", tmp_path / "table.md")
+    assert report.returncode == 0, report.stderr
+    assert "pred" in (tmp_path / "table.csv").read_text()
+    gate = run_cli("compare", run, run, "--junit", tmp_path / "gate.xml")
+    assert gate.returncode == 0, gate.stderr
+    assert _files(run) == before
+
+
+def test_a_read_only_run_with_an_unreadable_write_ahead_log_is_refused_by_name(
+        folders: tuple[Path, Path], tmp_path: Path, read_only: ReadOnly) -> None:
+    pred, gt = folders
+    run = tmp_path / "run"
+    assert run_cli("evaluate", "--pred", pred, "--gt", gt, "--metrics", "psnr", "--out", run).returncode == 0
+    killed = ("import os, sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute('PRAGMA journal_mode=WAL'); "
+              "db.execute('PRAGMA wal_autocheckpoint=0'); db.execute('CREATE TABLE unfinished (x)'); "
+              "db.commit(); os._exit(0)")
+    subprocess.run([sys.executable, "-c", killed, str(run / STORE_FILE)], check=True)
+    assert (run / f"{STORE_FILE}-wal").stat().st_size > 0
+    (run / f"{STORE_FILE}-shm").unlink()  # e.g. copied without it: SQLite can't read the log read-only
+    read_only(run)
+    assert_clean_failure(run_cli("report", run, "--csv", tmp_path / "table.csv"), str(run / STORE_FILE),
+                         "read-only", "killed a2bench", "copy the run directory")
+    assert not (tmp_path / "table.csv").exists()
 
 
 @pytest.mark.parametrize("fault", ["read-only", "a folder", "under a file"])
