@@ -66,3 +66,15 @@ def require_writable_file(path: Path | str, option: str) -> Path:
     if path.exists() and not os.access(path, os.W_OK):
         raise NotWritable("file is read-only", path=path, fix=f"make it writable or pass another {option}")
     return path
+
+
+def require_apart_from_inputs(path: Path | str, option: str, inputs: dict[str, Path]) -> None:
+    """NotWritable when the output folder is an input folder or inside one: a2bench would write its files among
+    the videos it scores, and a later call would find them there."""
+    target = Path(path).resolve()
+    for name, folder in inputs.items():
+        source = folder.resolve()
+        if target == source or source in target.parents:
+            where = "is" if target == source else "is inside"
+            raise NotWritable(f"{where} the {name} folder {folder}", path=path,
+                              fix=f"pass a folder outside {name} as {option}")

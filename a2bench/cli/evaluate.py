@@ -59,7 +59,7 @@ def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predic
     from a2bench.progress import progress_bar
     from a2bench.reports.terminal import terminal_table
     from a2bench.results import write_json
-    from a2bench.writable import require_writable_file
+    from a2bench.writable import require_apart_from_inputs, require_writable_file
 
     names = parse_metrics(metrics)
     if (gt is None) == (suite is None):
@@ -76,6 +76,8 @@ def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predic
         pairs = match_folders(pred, gt, ref)  # type: ignore[arg-type]
         target = Target()
     method = check_name(method or pred.resolve().name, "method name (--method)")  # --pred is a folder by now
+    if out_dir is not None:
+        require_apart_from_inputs(out_dir, "--out", {"--pred": pred, **({"--gt": gt} if gt else {})})
     options = ScoringOptions(protocol=protocol, metrics=names, device=device, batch_size=batch_size,
                              workers=workers, weights_dir=weights_dir, fast=fast, cache_dir=cache_dir,
                              use_cache=cache, seed=seed, bootstrap_resamples=bootstrap_resamples)

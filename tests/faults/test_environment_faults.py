@@ -78,6 +78,19 @@ def test_a_suite_that_is_not_present_is_named_with_the_command_that_fetches_it(c
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize(("where", "words"), [("pred", "is the --pred folder"), ("gt", "is the --gt folder"),
+                                             ("pred/run", "is inside the --pred folder")])
+def test_an_out_folder_among_the_inputs_is_refused(where: str, words: str, folders: tuple[Path, Path]) -> None:
+    pred, gt = folders
+    inputs = {"pred": pred, "gt": gt}
+    first, _, rest = where.partition("/")
+    out = inputs[first] / rest if rest else inputs[first]
+    before = {name: _files(folder) for name, folder in inputs.items()}
+    assert_clean_failure(run_cli("evaluate", "--pred", pred, "--gt", gt, "--metrics", "psnr", "--out", out),
+                         words, "pass a folder outside")
+    assert {name: _files(folder) for name, folder in inputs.items()} == before
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
