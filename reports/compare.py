@@ -290,7 +290,7 @@ def _notes(candidate: Run, baseline: Run) -> list[str]:
     for key, words in (("device_type", "device type"), ("mode", "execution mode")):
         if run_c.get(key) != run_b.get(key):
             notes.append(f"{words} differs: candidate {run_c.get(key)}, baseline {run_b.get(key)}")
-    if any((run.results.get("provenance") or {}).get("uncalibrated") for run in (candidate, baseline)):
+    if candidate.uncalibrated or baseline.uncalibrated:
         notes.append("UNCALIBRATED weights were used: learned metrics test the pipeline only")
     return notes
 

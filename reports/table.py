@@ -190,7 +190,7 @@ def _notes(section: Section, rows: list[Row], skipped: list[tuple[str, str]], to
     fingerprint = (first.get("suite") or {}).get("fingerprint")
     if fingerprint:
         notes.append(f"suite fingerprint {fingerprint[:16]}…")
-    if any((run.results.get("provenance") or {}).get("uncalibrated") for run in section.runs):
+    if any(run.uncalibrated for run in section.runs):
         notes.append("UNCALIBRATED: learned metrics used random-initialised weights; not comparable to papers.")
     notes.extend(f"{label} skipped: {reason}" for label, reason in skipped)
     for row in rows:
