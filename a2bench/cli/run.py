@@ -53,7 +53,7 @@ def run(suite: SuiteOption,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the results document here.")] = None,
         protocol: ProtocolOption = "animatex-paper", metrics: MetricsOption = None,
         weights_dir: WeightsDirOption = None, device: DeviceOption = "auto", batch_size: BatchOption = 16,
-        workers: WorkersOption = 0, fast: FastOption = False, seed: SeedOption = 0,
+        workers: WorkersOption = None, fast: FastOption = False, seed: SeedOption = 0,
         bootstrap_resamples: ResamplesOption = 200, cache_dir: CacheDirOption = None, cache: CacheOption = True,
         root: RootOption = None, quiet: QuietOption = False) -> None:
     """Generate a suite with methods, score every video and write the leaderboards, resuming earlier work."""
