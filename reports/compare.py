@@ -146,6 +146,11 @@ class Comparison:
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 
+    @property
+    def uncalibrated(self) -> bool:
+        """Either run's learned metrics used random-initialised weights (they test the pipeline only)."""
+        return self.candidate.uncalibrated or self.baseline.uncalibrated
+
 
 @dataclass
 class _Side:
@@ -227,7 +232,7 @@ def compare_runs(candidate_dir: Path, baseline_dir: Path, method: str | None = N
     comparison = Comparison(candidate, baseline, *names, [], not_compared, seed=seed)
     comparison.missing = sorted(set(sides[1].values) - set(sides[0].values))
     comparison.extra = sorted(set(sides[0].values) - set(sides[1].values))
-    comparison.notes = _notes(candidate, baseline)
+    comparison.notes = _notes(comparison)
     info = candidate.results["metric_info"]
     sets = [metric for metric in chosen if info[metric].get("reduction") is None]  # one distance over all videos
     with HostPool((default_workers() if workers is None else workers) if sets else 0) as pool:
@@ -283,14 +288,14 @@ def _skip_reason(metric: str, run: Run, method: str, role: str) -> str | None:
     return None
 
 
-def _notes(candidate: Run, baseline: Run) -> list[str]:
+def _notes(comparison: Comparison) -> list[str]:
     """Differences that do not forbid the comparison but a reader should know."""
     notes = []
-    run_c, run_b = candidate.results.get("run") or {}, baseline.results.get("run") or {}
+    run_c, run_b = comparison.candidate.results.get("run") or {}, comparison.baseline.results.get("run") or {}
     for key, words in (("device_type", "device type"), ("mode", "execution mode")):
         if run_c.get(key) != run_b.get(key):
             notes.append(f"{words} differs: candidate {run_c.get(key)}, baseline {run_b.get(key)}")
-    if any((run.results.get("provenance") or {}).get("uncalibrated") for run in (candidate, baseline)):
+    if comparison.uncalibrated:
         notes.append("UNCALIBRATED weights were used: learned metrics test the pipeline only")
     return notes
 

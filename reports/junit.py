@@ -18,6 +18,20 @@ def describe(result: MetricResult) -> str:
             f"tolerance {result.tolerance_text}: {result.verdict}")
 
 
+def _properties(comparison: Comparison) -> list[tuple[str, str]]:
+    """What was compared: runs, methods, protocol, the data (a suite's fingerprint, or the ground-truth files' for
+    `--gt` runs), the bootstrap seed, and whether random-initialised weights were used."""
+    candidate = comparison.candidate.results
+    protocol = candidate["protocol"]
+    suite = candidate.get("suite")
+    data = (("suite", str(suite.get("fingerprint"))) if suite else
+            ("ground_truth", str((candidate.get("run") or {}).get("ground_truth"))))
+    return [("candidate", comparison.candidate.label), ("baseline", comparison.baseline.label),
+            ("candidate_method", comparison.candidate_method), ("baseline_method", comparison.baseline_method),
+            ("protocol", f"{protocol['id']} v{protocol['version']} {protocol.get('digest')}"), data,
+            ("seed", str(comparison.seed)), ("uncalibrated", str(comparison.uncalibrated).lower())]
+
+
 def junit_xml(comparison: Comparison) -> str:
     """The comparison as a JUnit XML document (ElementTree escapes every name and message)."""
     method = comparison.candidate_method
@@ -27,13 +41,7 @@ def junit_xml(comparison: Comparison) -> str:
     suite = ET.SubElement(root, "testsuite", name="a2bench compare", tests=str(len(cases) + 1),
                           failures=str(failures), errors="0", skipped=str(len(comparison.not_compared)))
     properties = ET.SubElement(suite, "properties")
-    protocol = comparison.candidate.results["protocol"]
-    for name, value in (("candidate", comparison.candidate.label), ("baseline", comparison.baseline.label),
-                        ("candidate_method", comparison.candidate_method),
-                        ("baseline_method", comparison.baseline_method),
-                        ("protocol", f"{protocol['id']} v{protocol['version']} {protocol.get('digest')}"),
-                        ("suite", str((comparison.candidate.results.get("suite") or {}).get("fingerprint"))),
-                        ("seed", str(comparison.seed))):
+    for name, value in _properties(comparison):
         ET.SubElement(properties, "property", name=name, value=value)
     for result in comparison.results:
         case = ET.SubElement(suite, "testcase", classname=f"a2bench.compare.{method}", name=result.metric)

@@ -53,8 +53,7 @@ def _label(board: Leaderboard, suite: Mapping[str, Any] | None) -> str:
 
 def board_latex(board: Leaderboard, suite: Mapping[str, Any] | None, uncalibrated: bool = False) -> str:
     """One `table` environment; columns no row has a value for (skipped metrics) are left out, in a comment."""
-    columns = [i for i, _ in enumerate(board.columns)
-               if any(row.cells[i].value is not None for row in [*board.rows, *board.reported])]
+    columns = board.valued_columns()
     rows = [[escape.latex(row.name) + REPORTED_MARK, *(_value(row.cells[i]) for i in columns)]
             for row in board.reported]
     rows += [[escape.latex(row.name), *(_value(row.cells[i]) for i in columns)] for row in board.rows]
@@ -64,7 +63,7 @@ def board_latex(board: Leaderboard, suite: Mapping[str, Any] | None, uncalibrate
                            caption=_caption(board, suite, uncalibrated), label=_label(board, suite))
     if board.reported and board.rows:
         text = _rule_after(text, len(board.reported))
-    left_out = [f"% {' '.join(label.split())} skipped: {' '.join(reason.split())}" for label, reason in board.skipped]
+    left_out = [f"% {' '.join(skip.label.split())} skipped: {' '.join(skip.reason.split())}" for skip in board.skipped]
     return "\n".join(["% a2bench report; needs \\usepackage{booktabs}", *left_out, text])
 
 

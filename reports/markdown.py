@@ -34,7 +34,8 @@ def _board(board: Leaderboard) -> list[str]:
         lines += ["| " + " | ".join([escape.markdown(row.name), *cost_cells(row.cost)]) + " |"
                   for row in board.rows if row.cost]
         lines.append("")
-    lines += [f"_{escape.markdown(note)}_  " for note in board.notes]
+    notes = [*board.notes, *(f"{skip.label} skipped: {skip.reason}" for skip in board.skipped)]
+    lines += [f"_{escape.markdown(note)}_  " for note in notes]
     if board.caveat:
         lines.append(f"_{escape.markdown(board.caveat)}_  ")
     lines.append("")

@@ -2,8 +2,9 @@
 
 Runs merge only when they measured the same thing: the same protocol (id, version, digest), the same data
 (suite id and fingerprint, or the same ground-truth files for folder runs) and the same weights for the
-networks both used. Runs of one setting merge into one table (a method may appear once per setting); runs
-of different settings (self, rescaled, robustness tracks) become sections of one page.
+networks both used. Runs of one setting merge into one table (a method may appear once per setting; the runs of a
+derived setting must share its derivation and seed); runs of different settings (self, rescaled, robustness
+tracks) become sections of one page.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ class Run:
 
     @property
     def setting(self) -> str:
-        suite = self.results.get("suite") or {}
-        return str(suite.get("setting") or "self")
+        return setting_identity(self.results)["setting"]
+
+    @property
+    def uncalibrated(self) -> bool:
+        """Learned metrics of this run used random-initialised weights (its numbers test the pipeline only)."""
+        return bool((self.results.get("provenance") or {}).get("uncalibrated"))
 
 
 def load_run(path: Path) -> Run:
@@ -58,7 +63,15 @@ def data_identity(results: Mapping[str, Any]) -> dict[str, Any]:
     run = results.get("run") or {}
     return {"protocol": f"{protocol['id']} v{protocol['version']}", "protocol digest": protocol.get("digest"),
             "suite": suite.get("id"), "suite fingerprint": suite.get("fingerprint"),
-            "derivation seed": suite.get("derivation_seed"), "ground-truth files": run.get("ground_truth")}
+            "ground-truth files": run.get("ground_truth")}
+
+
+def setting_identity(results: Mapping[str, Any]) -> dict[str, Any]:
+    """Which setting of the suite a run measured: its name and, for a derived setting, the derivation and its seed
+    (the derived cases are a function of both, so they belong to the setting; `self` has neither)."""
+    suite = results.get("suite") or {}
+    return {"setting": str(suite.get("setting") or "self"), "derivation": suite.get("derivation"),
+            "derivation seed": suite.get("derivation_seed")}
 
 
 def _short(value: Any) -> str:
@@ -68,10 +81,10 @@ def _short(value: Any) -> str:
 
 def differences(first: Run, second: Run, compare_setting: bool = True) -> list[str]:
     """What differs between two runs' protocol, data (and setting), and weights used by both, in words."""
-    a, b = data_identity(first.results), data_identity(second.results)
-    found = [f"{key}: {_short(a[key])} vs {_short(b[key])}" for key in a if a[key] != b[key]]
-    if compare_setting and first.setting != second.setting:
-        found.append(f"setting: {first.setting} vs {second.setting}")
+    found = []
+    for identity in (data_identity, *([setting_identity] if compare_setting else [])):
+        a, b = identity(first.results), identity(second.results)
+        found += [f"{key}: {_short(a[key])} vs {_short(b[key])}" for key in a if a[key] != b[key]]
     weights_a = (first.results.get("run") or {}).get("weights") or {}
     weights_b = (second.results.get("run") or {}).get("weights") or {}
     found += [f"weights {name}: {_short(weights_a[name])} vs {_short(weights_b[name])}"
@@ -92,6 +105,12 @@ class Section:
     reference: ReferenceTable | None = None
 
     def add(self, run: Run) -> None:
+        """Merge a run of this setting (RunsDisagree when it was derived otherwise or repeats a method)."""
+        found = differences(self.runs[0], run) if self.runs else []
+        if found:
+            raise RunsDisagree(f"runs {self.runs[0].label} and {run.label} of setting {self.setting} differ "
+                               f"({'; '.join(found)}); one setting's table takes runs of one derivation",
+                               fix="pass runs derived with the same --derive-seed, or report them separately")
         for name, entry in run.results["methods"].items():
             if name in self.methods:
                 raise RunsDisagree(f"method {name!r} of setting {self.setting} is in two runs: "
@@ -142,7 +161,7 @@ class Report:
 
     @property
     def uncalibrated(self) -> bool:
-        return any((run.results.get("provenance") or {}).get("uncalibrated") for run in self.runs)
+        return any(run.uncalibrated for run in self.runs)
 
     @property
     def title(self) -> str:

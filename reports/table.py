@@ -91,6 +91,15 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Skip:
+    """A metric that could not run for some row: its key, label and reason (with the command that fixes it)."""
+
+    key: str
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Leaderboard:
     """What every report format renders for one setting."""
 
@@ -100,7 +109,7 @@ class Leaderboard:
     rows: list[Row]
     reported: list[Row]
     notes: list[str]
-    skipped: list[tuple[str, str]]
+    skipped: list[Skip]
     cases: int
     protocol: Mapping[str, Any]
     reference: ReferenceTable | None = None
@@ -113,6 +122,11 @@ class Leaderboard:
     @property
     def has_cost(self) -> bool:
         return any(row.cost for row in self.rows)
+
+    def valued_columns(self) -> list[int]:
+        """Indices of the columns some row has a value for (a metric skipped for every row has none)."""
+        return [index for index, _ in enumerate(self.columns)
+                if any(row.cells[index].value is not None for row in [*self.rows, *self.reported])]
 
 
 def ranks(values: Sequence[float | None], higher_is_better: bool) -> list[int]:
@@ -169,10 +183,10 @@ def build_leaderboard(section: Section | Mapping[str, Any]) -> Leaderboard:
                         cost=entry.get("cost")))
     reported = [Row(name, [_cell(c, {"value": values.get(c.key)}, 0) for c in columns], reported=True)
                 for name, values in (reference.rows.items() if reference else [])]
-    skipped = sorted({(c.label, metrics[n][c.key]["skipped"]) for c in columns for n in names
-                      if metrics[n].get(c.key, {}).get("skipped")})
+    skipped = sorted({Skip(c.key, c.label, metrics[n][c.key]["skipped"]) for c in columns for n in names
+                      if metrics[n].get(c.key, {}).get("skipped")}, key=lambda skip: (skip.label, skip.reason))
     return Leaderboard(section_title(section), section.setting, columns, rows, reported,
-                       _notes(section, rows, skipped, total), skipped, total, section.runs[0].results["protocol"],
+                       _notes(section, rows, total), skipped, total, section.runs[0].results["protocol"],
                        reference)
 
 
@@ -184,15 +198,15 @@ def section_title(section: Section) -> str:
     return f"{where} — protocol {protocol['id']} v{protocol['version']}"
 
 
-def _notes(section: Section, rows: list[Row], skipped: list[tuple[str, str]], total: int) -> list[str]:
+def _notes(section: Section, rows: list[Row], total: int) -> list[str]:
+    """What a reader of the table must know besides its skipped metrics (each format shows those its own way)."""
     first = section.runs[0].results
     notes = []
     fingerprint = (first.get("suite") or {}).get("fingerprint")
     if fingerprint:
         notes.append(f"suite fingerprint {fingerprint[:16]}…")
-    if any((run.results.get("provenance") or {}).get("uncalibrated") for run in section.runs):
+    if any(run.uncalibrated for run in section.runs):
         notes.append("UNCALIBRATED: learned metrics used random-initialised weights; not comparable to papers.")
-    notes.extend(f"{label} skipped: {reason}" for label, reason in skipped)
     for row in rows:
         if row.missing:
             shown = ", ".join(row.missing[:10]) + (" …" if len(row.missing) > 10 else "")

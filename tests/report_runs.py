@@ -37,7 +37,8 @@ class _Rows(FeatureExtractor):
 
 
 def make_run(path: Path, per_case: Mapping[str, Mapping[str, Mapping[str, float]]], *, setting: str = "self",
-             suite: str | None = "synth-mini", fingerprint: str = FINGERPRINT, protocol: str = "animatex-paper",
+             derive_seed: int = 0, suite: str | None = "synth-mini", fingerprint: str = FINGERPRINT,
+             protocol: str = "animatex-paper",
              frames: Mapping[str, int] | None = None, tags: Mapping[str, Mapping[str, str]] | None = None,
              files: Mapping[str, Mapping[str, str]] | None = None,
              videos: Mapping[str, Mapping[str, str]] | None = None,
@@ -47,7 +48,8 @@ def make_run(path: Path, per_case: Mapping[str, Mapping[str, Mapping[str, float]
              cases: list[str] | None = None) -> Path:
     """A run directory whose store holds, per method, these per-case values ({method: {case: {metric: v}}}), set
     metrics computed from `features` ({method: {metric: {case: (pred rows, gt rows)}}}, cached under
-    `cache_dir`) and `skipped` metrics ({method: {metric: reason}}). Cases default to every case scored."""
+    `cache_dir`) and `skipped` metrics ({method: {metric: reason}}). Cases default to every case scored. A derived
+    setting records its derivation and `derive_seed`, as `evaluate --suite S --setting …` does."""
     definition = get_protocol(protocol)
     names = list(dict.fromkeys([m for values in per_case.values() for case in values.values() for m in case]
                                + [m for blocks in (features or {}).values() for m in blocks]
@@ -55,6 +57,8 @@ def make_run(path: Path, per_case: Mapping[str, Mapping[str, Mapping[str, float]
     names = [m for m in definition.metric_names() if m in names]
     metrics = definition.resolve(names)
     suite_block = {"id": suite, "fingerprint": fingerprint, "setting": setting, "verified": True} if suite else None
+    if suite_block and setting != "self":
+        suite_block.update(derivation=_digest(f"{setting}/{derive_seed}"), derivation_seed=derive_seed)
     identity = {"protocol": definition.id, "protocol_version": definition.version,
                 "protocol_digest": definition.digest(), "suite": suite_block,
                 "ground_truth": None if suite else fingerprint, "metrics": names, "device_type": "cpu",

@@ -19,7 +19,7 @@ from a2bench.reports.compare import CompareUsageError, parse_tolerances
 from a2bench.reports.paired import paired_case_ci, paired_set_ci
 from a2bench.store import STORE_FILE
 from tests.cli_helpers import run_cli
-from tests.report_runs import make_run
+from tests.report_runs import FINGERPRINT, make_run
 
 CASES = [f"case-{i:02d}" for i in range(8)]
 BASE_PSNR = [20.0, 22.5, 21.0, 25.0, 19.5, 23.0, 24.0, 20.5]
@@ -120,6 +120,24 @@ def test_identical_runs_pass(tmp_path: Path) -> None:
     suite = ET.parse(tmp_path / "gate.xml").getroot().find("testsuite")
     assert suite is not None and suite.get("failures") == "0" and suite.get("tests") == "4"
     assert [case.get("name") for case in suite.iter("testcase")] == ["psnr", "ssim", "fid", "cases"]
+    assert properties(tmp_path / "gate.xml")["suite"] == FINGERPRINT
+    assert properties(tmp_path / "gate.xml")["uncalibrated"] == "false"
+
+
+def properties(junit: Path) -> dict[str, str]:
+    return {p.get("name", ""): p.get("value", "") for p in ET.parse(junit).getroot().iter("property")}
+
+
+def test_junit_names_folder_ground_truth_and_uncalibrated_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    values = {"m": {c: {"psnr": BASE_PSNR[i]} for i, c in enumerate(CASES)}}
+    runs = [make_run(tmp_path / name, values, suite=None, weights={"vgg16": "1" * 64}, uncalibrated=True)
+            for name in ("candidate", "baseline")]
+    code, out, _ = gate(monkeypatch, capsys, *runs, "--junit", tmp_path / "gate.xml")
+    assert code == 0 and "UNCALIBRATED weights were used" in out
+    found = properties(tmp_path / "gate.xml")
+    assert "suite" not in found and "None" not in found.values()  # --gt runs: the files' fingerprint instead
+    assert found["ground_truth"] == FINGERPRINT and found["uncalibrated"] == "true"
 
 
 def test_a_significant_regression_fails_with_junit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -18,8 +18,12 @@ import time
 from pathlib import Path
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
+from a2bench.cli.app import app
 from a2bench.data.suites import Suite
+from a2bench.evaluation import ScoringOptions
 from a2bench.generate.runner import run_lock
 from a2bench.store import STORE_FILE, Store
 from a2bench.video.io import read_video
@@ -302,6 +306,29 @@ def test_the_ray_executor_runs_one_task_per_job(synth_mini: Suite, tmp_path: Pat
 def test_the_generation_commands_have_help(command: list[str]) -> None:
     result = run_cli(*command, "--help")
     assert result.returncode == 0 and "Usage" in result.stdout
+
+
+def test_run_takes_evaluates_workers_option_and_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    run_option, evaluate_option = (next(p for p in commands[name].params if p.name == "workers")
+                                   for name in ("run", "evaluate"))
+    assert run_option.default is None and run_option.help == evaluate_option.help and "one per core" in run_option.help
+    shown = CliRunner().invoke(app, ["run", "--help"], env={"COLUMNS": "200"}).output
+    workers_help = shown.split("--workers")[1].split("\n  --")[0]
+    assert "one per core but one" in workers_help and "[default:" not in workers_help  # no "[default: 0" beside it
+    seen: list[int | None] = []
+
+    def scoring_workers(out_dir: Path, generation: object, scoring: ScoringOptions, **_: object) -> None:
+        seen.append(scoring.workers)
+        raise typer.Exit(0)
+
+    monkeypatch.setattr("a2bench.cli.run.generate_options", lambda *_: None)
+    monkeypatch.setattr("a2bench.run.run_suite", scoring_workers)
+    for extra in ([], ["--workers", "3"]):
+        result = CliRunner().invoke(app, ["run", "--suite", "synth-mini", "--methods", "static", "--out",
+                                          str(tmp_path), *extra])
+        assert result.exit_code == 0, result.output
+    assert seen == [None, 3]  # None: one per core but one, as evaluate
 
 
 def test_evaluate_lists_missing_and_unexpected_files_together(synth_mini: Suite, tmp_path: Path) -> None:

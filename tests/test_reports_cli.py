@@ -39,10 +39,13 @@ def test_several_settings_become_one_page_and_one_set_of_tables(runs: dict[str, 
         assert str((out / name).resolve()) in result.stdout.replace("\n", "")
     html = (out / "board.html").read_text()
     tabs = re.findall(r'role="tab" id="tab-s\d+" aria-controls="panel-s\d+">([^<]+)<', html)
-    assert tabs == ["self", "rescaled", "track:arms=0.5"]
+    assert tabs == ["self", "rescaled", "track:arms=0.5"]  # derived settings (seed 0) beside self (no seed)
+    assert 'id="tab-across"' in html and "arms scaled" in html[html.index('id="panel-across"'):]
     latex = (out / "tables.tex").read_text()
     assert latex.count("\\begin{table}") == 3 and latex.count("Animate-X$^\\dagger$") == 1
-    assert "Animate-X (as reported)" in (out / "board.md").read_text()
+    markdown = (out / "board.md").read_text()
+    assert "Animate-X (as reported)" in markdown
+    assert all(f"### a2bench ({setting}) —" in markdown for setting in runs)
     frame = pd.read_csv(io.StringIO((out / "values.csv").read_text()))
     assert set(frame.setting) == {"self", "rescaled", "track:arms=0.5"}
     assert not (runs["self"] / "leaderboard.html").exists()  # explicit outputs only

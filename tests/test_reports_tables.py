@@ -3,6 +3,7 @@ and CSV (every value at full precision, no spreadsheet formula from a name)."""
 
 from __future__ import annotations
 
+import csv
 import io
 import shutil
 import subprocess
@@ -87,14 +88,37 @@ def test_latex_compiles(tmp_path: Path) -> None:
 
 
 def test_csv_has_every_value_at_full_precision() -> None:
-    frame = pd.read_csv(io.StringIO(render_csv(document())))
+    results = document()
+    awkward = [37.36908115853609, 0.1 + 0.2, 1 / 3, 1.0000000000000002e-05, 123456.78901234567]
+    for value, (method, key) in zip(awkward, [("alpha", "psnr"), ("beta", "psnr"), ("gamma", "psnr"),
+                                              ("alpha", "l1"), ("beta", "l1")], strict=True):
+        results["methods"][method]["metrics"][key].update(value=value, ci95=[value / 3, value * 7 / 3])
+    text = render_csv(results)
+    frame = pd.read_csv(io.StringIO(text))
     assert list(frame.columns) == ["suite", "setting", "method", "source", "metric", "label", "higher_is_better",
-                                   "value", "ci95_low", "ci95_high", "n", "skipped"]
+                                   "value", "ci95_low", "ci95_high", "n", "skipped", "uncalibrated"]
     assert len(frame) == 9
-    alpha = frame[(frame.method == "alpha") & (frame.metric == "l1")].iloc[0]
-    assert alpha.value == 2e-4 and alpha.ci95_low == 1e-4 and alpha.n == 4 and alpha.source == "a2bench"
+    for row in csv.DictReader(io.StringIO(text)):  # Python's own float(): the exact double back, every digit
+        metric = results["methods"][row["method"]]["metrics"][row["metric"]]
+        low, high = metric["ci95"] or (None, None)
+        assert [float(row[k]) if row[k] else None for k in ("value", "ci95_low", "ci95_high")] == \
+            [metric["value"], low, high], row
+        assert row["n"] == str(metric["n"]) and row["uncalibrated"] == "False"
+    assert "37.36908115853609" in text and "0.30000000000000004" in text
     fid = frame[(frame.method == "beta") & (frame.metric == "fid")].iloc[0]
     assert pd.isna(fid.value) and "a2bench weights fetch fid-inception" in fid.skipped
+
+
+def test_csv_marks_the_rows_of_uncalibrated_runs() -> None:
+    calibrated = document(suite="a2bench")
+    random = document({"alpha": "delta", "beta": "epsilon", "gamma": "zeta"}, suite="a2bench")
+    random["provenance"]["uncalibrated"] = True
+    report = merge_runs([Run(calibrated, Path("a")), Run(random, Path("b"))])
+    attach_reference(report, reference_table("table2_a2bench_self"))
+    frame = pd.read_csv(io.StringIO(render_csv(report)))
+    marked = frame.groupby("method").uncalibrated.agg(set).to_dict()
+    assert all(marked[name] == {True} for name in ("delta", "epsilon", "zeta"))
+    assert all(marked[name] == {False} for name in ("alpha", "beta", "gamma", "LIA"))  # the paper's rows too
 
 
 def test_csv_reference_rows_and_formula_names() -> None:

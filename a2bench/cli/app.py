@@ -10,7 +10,7 @@ import typer
 
 from a2bench import __version__
 from a2bench.cli.cache import cache_app
-from a2bench.cli.common import QuietOption, RootOption, err, out
+from a2bench.cli.common import QuietOption, RootOption, err, out, say, show_report
 from a2bench.cli.data import data_app, suites_app
 from a2bench.cli.evaluate import evaluate
 from a2bench.cli.generate import generate
@@ -52,12 +52,11 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Run directory for 
          root: RootOption = None, quiet: QuietOption = False) -> None:
     """Generate synth-mini, run the CPU baselines, score them and write an HTML leaderboard."""
     from a2bench.demo import run_demo
-    from a2bench.reports.terminal import terminal_table
 
     outcome = run_demo(out_dir, root, quiet)
-    out.print(terminal_table(outcome.results))
-    out.print(f"HTML leaderboard: {outcome.html_path.resolve()}")
-    out.print(f"Results: {outcome.results_path.resolve()}")
+    show_report(outcome.results)
+    say(f"HTML leaderboard: {outcome.html_path.resolve()}")
+    say(f"Results: {outcome.results_path.resolve()}")
 
 
 app.command()(evaluate)

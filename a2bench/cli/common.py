@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from a2bench.reports.runs import Report
 
 out = Console()
 err = Console(stderr=True)
@@ -23,6 +26,18 @@ def say(text: str, console: Console = out) -> None:
     """Print `text` as it is: no markup or highlighting (paths and names may hold brackets), and never re-wrapped,
     so a path or a command in it stays whole at any width and can be copied."""
     console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def show_report(report: Report | Mapping[str, Any]) -> None:
+    """The leaderboards, fitted to the output's width, then each skipped metric's reason once on stderr (as warnings
+    are), as one whole line: what demo, evaluate, run and report print."""
+    from a2bench.reports.terminal import terminal_report
+
+    shown = terminal_report(report, out.width)
+    for table in shown.tables:
+        out.print(table)
+    for line in shown.skipped:
+        say(line, err)
 
 
 def name_table(*headers: str, title: str | None = None) -> Table:

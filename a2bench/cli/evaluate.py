@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from a2bench.cli.common import QuietOption, RootOption, err, out
+from a2bench.cli.common import QuietOption, RootOption, err, out, show_report
 from a2bench.cli.scoring_options import (
     BatchOption,
     CacheDirOption,
@@ -57,7 +57,6 @@ def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predic
     from a2bench.names import check_name
     from a2bench.pairs import match_folders, match_suite
     from a2bench.progress import progress_bar
-    from a2bench.reports.terminal import terminal_table
     from a2bench.results import write_json
     from a2bench.writable import require_apart_from_inputs, require_writable_file
 
@@ -89,12 +88,10 @@ def evaluate(pred: Annotated[Path, typer.Option("--pred", help="Folder of predic
         results = export_results(run_dir)
         if out_dir is not None:
             write_reports(results, run_dir)
-    out.print(terminal_table(results))
+    show_report(results)
     for case_id, notes in sorted(results["methods"][method].get("notes", {}).items()):
         for note in notes:  # scored as the protocol says; also recorded in results.json (methods.M.notes)
             err.print(f"warning: {case_id}: {note}", markup=False, highlight=False, soft_wrap=True)
-    for name, reason in sorted(evaluation.scorer.skipped.items()):
-        err.print(f"skipped {name}: {reason}", markup=False, highlight=False, soft_wrap=True)
     if out_dir is not None:
         out.print(f"Run directory: {out_dir.resolve()}", markup=False, highlight=False, soft_wrap=True)
     if json_out is not None:

@@ -7,19 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from a2bench.cli.common import err, out
+from a2bench.cli.common import err, out, say, show_report
 from a2bench.errors import A2BenchError
 
 RunDirsArgument = Annotated[list[Path], typer.Argument(
     help="Run directories (from `a2bench evaluate --out`, `demo` or `run`); runs of several settings of one suite "
          "and protocol become sections of one report.", show_default=False, metavar="RUN_DIR")]
-
-
-def _say(console: Console, text: str) -> None:
-    """A line of plain text (paths and names are never read as rich markup)."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def report(run_dirs: RunDirsArgument,
@@ -39,7 +33,6 @@ def report(run_dirs: RunDirsArgument,
     from a2bench.reports.outputs import write_outputs
     from a2bench.reports.reference import reference_table
     from a2bench.reports.runs import attach_reference, load_run, merge_runs
-    from a2bench.reports.terminal import terminal_tables
     from a2bench.results import RESULTS_FILE, write_json
     from a2bench.store import STORE_FILE
     from a2bench.writable import require_writable_file, require_writable_folder
@@ -63,15 +56,14 @@ def report(run_dirs: RunDirsArgument,
     for run in runs:
         drift = protocol_drift(run.results)
         if drift:
-            _say(err, f"note: {run.label}: {drift}")
+            say(f"note: {run.label}: {drift}", err)
     if in_place and (run_dirs[0] / STORE_FILE).exists():
-        _say(out, f"Results: {write_json(run_dirs[0] / RESULTS_FILE, runs[0].results).resolve()}")
+        say(f"Results: {write_json(run_dirs[0] / RESULTS_FILE, runs[0].results).resolve()}", out)
     written = write_outputs(merged, targets, previews=previews)
-    for console_table in terminal_tables(merged):
-        out.print(console_table)
+    show_report(merged)
     names = {"html": "HTML leaderboard", "latex": "LaTeX", "markdown": "Markdown", "csv": "CSV"}
     for kind, path in written.items():
-        _say(out, f"{names[kind]}: {path.resolve()}")
+        say(f"{names[kind]}: {path.resolve()}", out)
 
 
 def compare(candidate: Annotated[Path, typer.Argument(help="The run to check (e.g. a new checkpoint's).",
@@ -113,11 +105,11 @@ def compare(candidate: Annotated[Path, typer.Argument(help="The run to check (e.
                                   parse_tolerances(max_regression or []), seed, resamples, set_resamples, cache_dir,
                                   workers)
     except A2BenchError as exc:
-        _say(err, f"error: {exc.line()}")
+        say(f"error: {exc.line()}", err)
         if junit is not None and junit_writable:
             atomic_write(junit, junit_error(exc.line()))
         raise typer.Exit(2) from None
     out.print(comparison_table(comparison))
     if junit is not None:
-        _say(out, f"JUnit: {atomic_write(junit, junit_xml(comparison)).resolve()}")
+        say(f"JUnit: {atomic_write(junit, junit_xml(comparison)).resolve()}", out)
     raise typer.Exit(comparison.exit_code)

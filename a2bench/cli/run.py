@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from a2bench.cli.common import QuietOption, RootOption, err, out
+from a2bench.cli.common import QuietOption, RootOption, err, out, show_report
 from a2bench.cli.generate import (
     ConfigOption,
     DeriveSeedOption,
@@ -53,13 +53,12 @@ def run(suite: SuiteOption,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the results document here.")] = None,
         protocol: ProtocolOption = "animatex-paper", metrics: MetricsOption = None,
         weights_dir: WeightsDirOption = None, device: DeviceOption = "auto", batch_size: BatchOption = 16,
-        workers: WorkersOption = 0, fast: FastOption = False, seed: SeedOption = 0,
+        workers: WorkersOption = None, fast: FastOption = False, seed: SeedOption = 0,
         bootstrap_resamples: ResamplesOption = 200, cache_dir: CacheDirOption = None, cache: CacheOption = True,
         root: RootOption = None, quiet: QuietOption = False) -> None:
     """Generate a suite with methods, score every video and write the leaderboards, resuming earlier work."""
     from a2bench.evaluation import ScoringOptions
     from a2bench.generate.runner import parse_methods
-    from a2bench.reports.terminal import terminal_table
     from a2bench.results import write_json
     from a2bench.run import run_suite
     from a2bench.writable import require_writable_file
@@ -75,7 +74,7 @@ def run(suite: SuiteOption,
     outcome = run_suite(out_dir, generation, scoring, verify=not unverified, quiet=quiet,
                         on_note=lambda note: err.print(f"warning: {note}", markup=False, highlight=False,
                                                        soft_wrap=True))
-    out.print(terminal_table(outcome.results))
+    show_report(outcome.results)
     for name, entry in outcome.results["methods"].items():
         cost = entry.get("cost")
         if cost and cost["seconds_per_video"] is not None:

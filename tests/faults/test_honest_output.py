@@ -14,10 +14,13 @@ import typer
 from typer.testing import CliRunner
 
 from a2bench.cli.app import app
+from a2bench.reports.runs import load_run
+from a2bench.reports.table import build_leaderboard
 from a2bench.video.io import write_png, write_video
 from a2bench.weights.registry import WEIGHTS
 from tests.cli_helpers import assert_clean_failure, run_cli
 from tests.faults.conftest import frames
+from tests.report_runs import make_run
 
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
@@ -57,6 +60,25 @@ def test_weights_list_and_skip_reasons_are_whole_at_80_columns(tmp_path: Path, f
                             env=env, check=True)
     (line,) = [line for line in scored.stderr.splitlines() if line.startswith("skipped fid:")]
     assert f"run `a2bench weights fetch fid-inception --dir {tmp_path}`" in line
+    assert (scored.stdout + scored.stderr).count("weights fetch fid-inception") == 1  # the reason once
+    assert "FID" not in scored.stdout and "…" not in scored.stdout  # no empty column, no value cut short
+
+
+def test_report_keeps_every_number_whole_at_80_columns_through_a_pipe(tmp_path: Path) -> None:
+    values = {method: {f"c{i}": {"psnr": 20.123456 + i + shift, "ssim": 0.81234 + i / 100, "l1": 1.23456e-4 * (i + 1)}
+                       for i in range(4)} for method, shift in (("static", 0.0), ("pose-warp-with-a-long-name", 9.0))}
+    reason = f"{tmp_path}/vgg16-397923af.pth: weights 'vgg16' are not in {tmp_path} — run `a2bench weights fetch vgg16`"
+    run = make_run(tmp_path / "run", values, skipped={method: {"lpips": reason} for method in values})
+    result = run_cli("report", run, "--markdown", tmp_path / "board.md", env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    board = build_leaderboard(load_run(run).results)
+    for row in board.rows:
+        for cell in row.cells:
+            if cell.value is not None:  # each value and each end of its interval whole on a line
+                assert all(any(text in line for line in result.stdout.splitlines())
+                           for text in (cell.text, *cell.interval.split())), (cell, result.stdout)
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80 and "LPIPS" not in result.stdout
+    assert result.stderr.splitlines() == [f"skipped lpips: {reason}"]  # once for both methods, never re-wrapped
 
 
 def _mode(path: Path) -> int:

@@ -1,4 +1,5 @@
-"""Item 5: nothing degrades silently: deep PNGs, distorting resizes, empty metric lists, Fréchet rounding, Ctrl-C."""
+"""Item 5: nothing degrades silently: deep PNGs, distorting resizes, empty metric lists, Fréchet rounding, Ctrl-C,
+runs of one setting derived with other seeds."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from a2bench.metrics.frechet import frechet_distance, frechet_distance_features,
 from a2bench.video.io import write_video
 from tests.cli_helpers import assert_clean_failure, run_cli
 from tests.faults.conftest import frames
+from tests.report_runs import make_run
 
 
 @pytest.mark.parametrize("channels", [1, 3])
@@ -54,6 +56,19 @@ def test_distorting_resizes_are_warned_about_per_case_and_noted(tmp_path: Path) 
 def test_a_metric_list_naming_nothing_is_an_error(metrics: str, folders: tuple[Path, Path]) -> None:
     pred, gt = folders
     assert_clean_failure(run_cli("evaluate", "--pred", pred, "--gt", gt, "--metrics", metrics), "names no metric")
+
+
+def test_runs_of_one_setting_derived_with_other_seeds_are_never_one_table(tmp_path: Path) -> None:
+    values = {"m": {"c1": {"psnr": 20.0}, "c2": {"psnr": 21.0}}}
+    seeds = [make_run(tmp_path / f"seed{seed}", {f"m{seed}": values["m"]}, setting="rescaled", derive_seed=seed)
+             for seed in (0, 1)]
+    page = tmp_path / "page.html"
+    assert_clean_failure(run_cli("report", *seeds, "--html", page), "seed0 and ", "seed1 of setting rescaled differ (",
+                         "derivation seed: 0 vs 1); one setting's table takes runs of one derivation — pass runs "
+                         "derived with the same --derive-seed, or report them separately")
+    assert not page.exists()
+    beside_self = run_cli("report", make_run(tmp_path / "self", values), seeds[1], "--html", page)
+    assert beside_self.returncode == 0, beside_self.stderr  # `self` has no seed; a seed-1 derivation joins it
 
 
 def test_frechet_distance_of_identical_sets_is_exactly_zero() -> None:
