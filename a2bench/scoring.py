@@ -38,6 +38,7 @@ from a2bench.metrics.frechet import FrechetDistance
 from a2bench.metrics.protocol import Protocol
 from a2bench.metrics.runtime import device_label, device_type, fast_float64
 from a2bench.pairs import VideoPair
+from a2bench.weights.store import require_present
 
 __all__ = ["CaseScore", "FeatureBlocks", "MethodOutcome", "Scorer", "VideoPair", "score_pairs"]
 
@@ -88,6 +89,11 @@ class Scorer:
         self.distribution_metrics: list[DistributionMetric] = []
         shared = self._prepare_extractors()
         for metric in self.metrics:
+            try:  # every absent file the metric needs in one reason, with one fetch command
+                require_present(list(metric.weights_names()), self.context.weights_dir)
+            except WeightsMissing as exc:
+                self.skipped[metric.name] = exc.line()
+                continue
             missing = next((reason for spec, reason in shared.items()
                             if isinstance(reason, str) and spec in metric.extractor_specs()), None)
             if missing:

@@ -30,7 +30,7 @@ def test_demo_prints_table_and_html_path(demo_run: tuple[Path, str]) -> None:
     html = (out / "leaderboard.html").read_text()
     assert "<table" in html and "pose-warp" in html
     assert "http://" not in html and "https://" not in html and html.count("<script") == 1  # the page's own, inline
-    assert "<code>a2bench weights fetch vgg16</code>" in html  # skipped metrics say how to get them
+    assert "<code>a2bench weights fetch vgg16 lpips-vgg-lin</code>" in html  # skipped metrics say how to get all
 
 
 @pytest.mark.slow

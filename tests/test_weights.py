@@ -269,8 +269,11 @@ def test_cli_fetch_path_verify(tmp_path: Path, mirror: tuple[Path, str], i3d_che
     assert "fetched i3d-kinetics400" in result.stdout and LOCK_FILE in result.stdout
     result = run_cli("weights", "path", "i3d-kinetics400", "--dir", folder)
     assert result.returncode == 0 and result.stdout.strip() == str(folder / "i3d_pretrained_400.pt")
-    result = run_cli("weights", "verify", "--dir", folder)
+    result = run_cli("weights", "verify", "i3d-kinetics400", "lpips-alex-lin", "--dir", folder)
     assert result.returncode == 0, result.stderr
+    assert "ok i3d-kinetics400" in result.stdout and "ok lpips-alex-lin" in result.stdout
+    result = run_cli("weights", "verify", "--dir", folder)  # every registered file: the absent ones fail it
+    assert_clean_failure(result, f"{len(WEIGHTS) - 2} missing")
     assert "ok i3d-kinetics400" in result.stdout and "missing fid-inception" in result.stdout
     assert_clean_failure(run_cli("weights", "path", "fid-inception", "--dir", folder),
                          f"a2bench weights fetch fid-inception --dir {folder}")
@@ -278,6 +281,19 @@ def test_cli_fetch_path_verify(tmp_path: Path, mirror: tuple[Path, str], i3d_che
     assert_clean_failure(run_cli("weights", "verify", "i3d-kinetics400", "--dir", folder), "failed verification")
     result = run_cli("weights", "list", "--dir", folder)
     assert result.returncode == 0 and "clip-vit-b-32" in result.stdout
+
+
+def test_weights_commands_take_weights_dir_like_evaluate(tmp_path: Path) -> None:
+    folder = tmp_path / "weights"
+    for option in ("--weights-dir", "--dir"):
+        fetched = run_cli("weights", "fetch", "lpips-vgg-lin", option, folder)
+        assert fetched.returncode == 0 and f"{folder / 'lpips-v0.1-vgg.pth'}" in fetched.stdout, fetched.stderr
+        assert run_cli("weights", "verify", "lpips-vgg-lin", option, folder).returncode == 0
+        assert run_cli("weights", "path", "lpips-vgg-lin", option, folder).stdout.strip() == str(
+            folder / "lpips-v0.1-vgg.pth")
+        assert f"Weights in {folder}" in run_cli("weights", "list", option, folder).stdout
+    written = run_cli("weights", "init-random", "--weights-dir", tmp_path / "random", "--only", "lpips-alex-lin")
+    assert written.returncode == 0 and (tmp_path / "random" / "lpips-v0.1-alex.pth").is_file(), written.stderr
 
 
 # ---------------------------------------------------------------- init-random

@@ -16,8 +16,8 @@ from a2bench.weights.registry import WeightSpec
 weights_app = typer.Typer(help="Network weights: list, fetch, verify, locate, or write random test weights.",
                           no_args_is_help=True)
 
-DirOption = Annotated[Path | None, typer.Option("--dir", help="Weights folder (default: $A2BENCH_WEIGHTS or the "
-                                                "per-user cache).")]
+DirOption = Annotated[Path | None, typer.Option("--weights-dir", "--dir", help="Weights folder (default: "
+                                                "$A2BENCH_WEIGHTS or the per-user cache).")]
 NamesArgument = Annotated[list[str] | None, typer.Argument(help="Weights names (default: all; see `a2bench "
                                                            "weights list`).", show_default=False)]
 
@@ -117,16 +117,16 @@ def fetch(names: NamesArgument = None, directory: DirOption = None,
 
 @weights_app.command()
 def verify(names: NamesArgument = None, directory: DirOption = None, quiet: QuietOption = False) -> None:
-    """Hash the weights in the folder and check them; pins the hash of files nobody publishes one for, once they
-    hold the network a2bench builds from them ("pinned on first use", said apart from "matches the published")."""
+    """Hash the named weights (default: every registered file) and check them; exits 1 when any is missing or
+    fails, so name only those you need. Pins the hash of files nobody publishes one for, once they hold the network
+    a2bench builds from them ("pinned on first use", said apart from "matches the published")."""
     from a2bench.weights.store import fetch_command, verify_or_pin, weights_folder
 
     folder = weights_folder(directory)
-    bad = 0
-    for spec in _specs(names):
+    specs, bad, missing = _specs(names), 0, []
+    for spec in specs:
         if not (folder / spec.filename).is_file():
-            if names:
-                bad += 1
+            missing.append(spec.name)
             say(f"missing {spec.name}: run `{fetch_command(spec.name, directory)}`")
             continue
         try:
@@ -137,9 +137,12 @@ def verify(names: NamesArgument = None, directory: DirOption = None, quiet: Quie
             say(f"FAILED {spec.name}: {exc.line()}", err)
             continue
         say(f"{'pinned' if newly_pinned else 'ok'} {spec.name}: {how}")
-    if bad:
-        raise A2BenchError(f"{bad} weights file(s) failed verification or are missing", path=folder,
-                           fix="fetch them again")
+    if bad or missing:
+        fixes = (["fetch the failed ones again (see the lines above)"] if bad else []) + (
+            [f"run `{fetch_command(missing, directory)}`"] if missing else [])
+        scope = "" if names else ", or name only the weights you need"
+        raise A2BenchError(f"{len(specs)} weights file(s) checked: {bad} failed verification, {len(missing)} missing",
+                           path=folder, fix="; ".join(fixes) + scope)
 
 
 @weights_app.command()
@@ -151,8 +154,9 @@ def path(name: Annotated[str, typer.Argument(help="Weights name.")], directory: 
 
 
 @weights_app.command("init-random")
-def init_random(directory: Annotated[Path, typer.Option("--dir", help="Folder for the random weights (never "
-                                                        "your real weights folder).")],
+def init_random(directory: Annotated[Path, typer.Option("--weights-dir", "--dir", help="Folder for the random "
+                                                        "weights (never $A2BENCH_WEIGHTS or the per-user cache, "
+                                                        "where the real ones go).")],
                 seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
                 only: Annotated[str | None, typer.Option(help="Comma-separated weights names (default: all).")]
                 = None,
@@ -160,7 +164,7 @@ def init_random(directory: Annotated[Path, typer.Option("--dir", help="Folder fo
     """Write random-initialised weights in the real files' formats, marked uncalibrated (for testing only)."""
     from a2bench.progress import progress_bar
     from a2bench.weights.registry import WEIGHTS
-    from a2bench.weights.store import UNCALIBRATED_FILE
+    from a2bench.weights.store import UNCALIBRATED_FILE, require_test_folder
     from a2bench.writable import require_writable_folder
 
     names = [n.strip() for n in only.split(",") if n.strip()] if only is not None else list(WEIGHTS)
@@ -168,7 +172,8 @@ def init_random(directory: Annotated[Path, typer.Option("--dir", help="Folder fo
         raise A2BenchError(f"--only {only!r} names no weights", fix="pass names such as --only i3d-kinetics400, or "
                            "leave the option out for all")
     _specs(names)
-    require_writable_folder(directory, "--dir")  # before torch is imported and anything is built
+    require_test_folder(directory)  # these two before torch is imported and anything is built
+    require_writable_folder(directory, "--dir")
     from a2bench.weights.random_init import init_random as write_random
 
     with progress_bar("init-random", len(names), quiet) as advance:

@@ -22,10 +22,17 @@ from typing import Any
 import torch
 from torch import nn
 
+from a2bench.atomic import atomic_write
 from a2bench.errors import A2BenchError
 from a2bench.weights.layout import FileLayout, layouts
 from a2bench.weights.registry import WEIGHTS, WeightSpec, get_spec
-from a2bench.weights.store import check_hash, file_sha256, record_random_files, uncalibrated_files
+from a2bench.weights.store import (
+    check_hash,
+    file_sha256,
+    record_random_files,
+    require_test_folder,
+    uncalibrated_files,
+)
 
 # ---------------------------------------------------------------- synthetic inputs
 
@@ -185,13 +192,14 @@ def _copy_package_file(spec: WeightSpec, target: Path) -> None:
     from importlib import resources
 
     package, inner = spec.package_file or ("", "")
-    with resources.as_file(resources.files(package).joinpath(inner)) as source:
-        shutil.copyfile(source, target)
+    atomic_write(target, resources.files(package).joinpath(inner).read_bytes())
     check_hash(spec, target.parent, file_sha256(target))
 
 
-def _require_replaceable(target: Path, replaceable: bool) -> None:
-    if target.exists() and not replaceable:
+def _require_replaceable(target: Path, written_sha256: str | None) -> None:
+    """Refuse to replace a file unless it holds what init-random writes there (`written_sha256`: the sha256 it
+    recorded for a random file, the published one of a copied lpips file): a user's file is never overwritten."""
+    if target.exists() and not (target.is_file() and file_sha256(target) == written_sha256):
         raise A2BenchError("refusing to overwrite weights that init-random did not write", path=target,
                            fix="choose another --dir for random weights")
 
@@ -209,8 +217,10 @@ def _save(spec: WeightSpec, target: Path, content: Any) -> None:
 def init_random(directory: Path, seed: int, names: Iterable[str] | None = None,
                 on_file: Callable[[str], None] | None = None) -> dict[str, Path]:
     """Write random-initialised weights for `names` (all when None) into `directory`. The lpips linear layers
-    ship with the lpips package and are copied as they are. Refuses to overwrite a real weights file."""
+    ship with the lpips package and are copied as they are. Refuses a default weights folder and to overwrite any
+    file it did not write."""
     chosen = [get_spec(name).name for name in names] if names else list(WEIGHTS)
+    require_test_folder(directory)
     directory.mkdir(parents=True, exist_ok=True)
     randoms = uncalibrated_files(directory)
     files = layouts()
@@ -219,9 +229,10 @@ def init_random(directory: Path, seed: int, names: Iterable[str] | None = None,
         spec = WEIGHTS[name]
         target = directory / spec.filename
         if spec.package_file:
+            _require_replaceable(target, spec.sha256)
             _copy_package_file(spec, target)
         else:
-            _require_replaceable(target, spec.filename in randoms)
+            _require_replaceable(target, randoms.get(spec.filename, {}).get("sha256"))
             _save(spec, target, BUILDERS[name](files[name], file_seed(seed, name)))
             record_random_files(directory, {spec.filename: {"name": name, "seed": seed,
                                                             "sha256": file_sha256(target)}})

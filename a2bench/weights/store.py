@@ -36,20 +36,35 @@ class WeightsUnpinned(WeightsMissing):
     """A weights file nobody publishes a hash for and that no fetch has pinned: it cannot be verified."""
 
 
+def user_weights_folder() -> Path:
+    """The per-user weights cache (~/.cache/a2bench/weights on Linux): the default when $A2BENCH_WEIGHTS is unset."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("a2bench", appauthor=False)) / "weights"
+
+
 def weights_folder(directory: Path | str | None = None) -> Path:
     """The weights folder: the explicit one, else $A2BENCH_WEIGHTS, else the per-user cache."""
     if directory is not None:
         return Path(directory).expanduser()
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR]).expanduser()
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("a2bench", appauthor=False)) / "weights"
+    return user_weights_folder()
 
 
-def fetch_command(name: str, directory: Path | str | None = None) -> str:
-    """The command that fetches `name` into `directory` (the default folder when None)."""
-    return f"a2bench weights fetch {name}" + (f" --dir {directory}" if directory is not None else "")
+def require_test_folder(directory: Path) -> None:
+    """Refuse a folder a2bench reads real weights from by default ($A2BENCH_WEIGHTS, the per-user cache) as the
+    target of init-random, so random networks never stand in for missing real ones there."""
+    if directory.expanduser().resolve() in {weights_folder().resolve(), user_weights_folder().resolve()}:
+        raise A2BenchError(f"is where a2bench reads the real weights from (${ENV_VAR} or the per-user cache); "
+                           "init-random never writes random ones there", path=directory,
+                           fix="pass a folder of its own as --dir, and that folder as --weights-dir to test with it")
+
+
+def fetch_command(names: str | list[str], directory: Path | str | None = None) -> str:
+    """The one command that fetches `names` (one name or several) into `directory` (the default folder when None)."""
+    listed = names if isinstance(names, str) else " ".join(names)
+    return f"a2bench weights fetch {listed}" + (f" --dir {directory}" if directory is not None else "")
 
 
 _HASHES: dict[tuple[str, int, int, int], str] = {}
@@ -66,16 +81,26 @@ def file_sha256(path: Path, progress: Progress | None = None) -> str:
     return _HASHES[key]
 
 
+def parse_record(text: str, where: str) -> dict[str, Any]:
+    """A weights record (weights.lock.json, uncalibrated.json) from its text; A2BenchError naming `where` (a path
+    or URL) when it is not one."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise A2BenchError(f"{where}: unreadable: {exc}", fix="repair or delete it") from None
+    if not isinstance(data, dict) or not isinstance(data.get("files", {}), dict):
+        raise A2BenchError(f"{where}: not a weights record ('files' mapping missing)", fix="repair or delete it")
+    return data
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, ValueError) as exc:
         raise A2BenchError(f"unreadable: {exc}", path=path, fix="repair or delete it") from None
-    if not isinstance(data, dict) or not isinstance(data.get("files", {}), dict):
-        raise A2BenchError("not a weights record ('files' mapping missing)", path=path, fix="repair or delete it")
-    return data
+    return parse_record(text, str(path))
 
 
 def pinned(directory: Path) -> dict[str, dict[str, Any]]:
@@ -193,13 +218,23 @@ def verify_or_pin(spec: WeightSpec, directory: Path, progress: Progress | None =
 def resolve(name: str, weights_dir: Path | str | None = None) -> Path:
     """The verified path of the weights `name`; WeightsMissing (with the fetch command) when absent."""
     spec = get_spec(name)
-    directory = weights_folder(weights_dir)
-    path = directory / spec.filename
-    if not path.is_file():
-        raise WeightsMissing(f"weights '{name}' ({spec.filename}) are not in {directory}", path=path,
-                             fix=f"run `{fetch_command(name, weights_dir)}`")
-    check_hash(spec, directory, file_sha256(path))
+    require_present([name], weights_dir)
+    path = weights_folder(weights_dir) / spec.filename
+    check_hash(spec, path.parent, file_sha256(path))
     return path
+
+
+def require_present(names: list[str], weights_dir: Path | str | None = None) -> None:
+    """WeightsMissing naming every absent file of `names` and the one command that fetches them all."""
+    directory = weights_folder(weights_dir)
+    absent = [spec for spec in map(get_spec, names) if not (directory / spec.filename).is_file()]
+    if not absent:
+        return
+    listed = " and ".join(f"'{spec.name}' ({spec.filename})" for spec in absent)
+    fix = f"run `{fetch_command([spec.name for spec in absent], weights_dir)}`"
+    if len(absent) == 1:
+        raise WeightsMissing(f"weights {listed} are not in {directory}", path=directory / absent[0].filename, fix=fix)
+    raise WeightsMissing(f"weights {listed} are not in this folder", path=directory, fix=fix)
 
 
 def verify_path(path: Path) -> str:

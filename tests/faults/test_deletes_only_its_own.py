@@ -1,16 +1,22 @@
-"""Item 2: a2bench deletes only what it created (feature cache, `data import --force`, killed generation)."""
+"""Item 2: a2bench deletes only what it created (feature cache, `data import --force`, killed generation) and
+overwrites only what it wrote (`weights init-random`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from a2bench.atomic import temp_prefix
 from a2bench.data.suites import open_suite
+from a2bench.errors import A2BenchError
 from a2bench.generate.runner import GenerateOptions, generate, job_paths
 from a2bench.metrics.cache import MARKER, FeatureCache
 from a2bench.video.io import write_png, write_video
+from a2bench.weights.random_init import init_random
+from a2bench.weights.registry import get_spec
+from a2bench.weights.store import file_sha256, is_uncalibrated
 from tests.cli_helpers import assert_clean_failure, run_cli
 from tests.faults.conftest import frames
 
@@ -88,3 +94,26 @@ def test_killed_generation_leftovers_are_removed_on_resume_and_nothing_else(synt
     assert not summary.failed and not killed.exists()
     assert user.is_dir() and (folder / "README.txt").read_text() == "my notes"
     assert all(job_paths(run_dir, "static", 0, case.id)[0].is_dir() for case in cases)
+
+
+def test_init_random_overwrites_only_files_it_wrote(tmp_path: Path) -> None:
+    folder = tmp_path / "random"
+    folder.mkdir()
+    lpips, i3d = folder / get_spec("lpips-vgg-lin").filename, folder / get_spec("i3d-kinetics400").filename
+    lpips.write_text("REAL\n")  # a file of the user's where init-random copies the lpips linear layers
+    refused = run_cli("weights", "init-random", "--dir", folder, "--only", "lpips-vgg-lin")
+    assert_clean_failure(refused, f"error: {lpips}: refusing to overwrite weights that init-random did not write — "
+                         "choose another --dir for random weights")
+    assert lpips.read_text() == "REAL\n"
+
+    lpips.unlink()
+    init_random(folder, 0, ["lpips-vgg-lin", "i3d-kinetics400"])
+    first = file_sha256(i3d)
+    init_random(folder, 1, ["lpips-vgg-lin", "i3d-kinetics400"])  # its own files: rewritten
+    assert file_sha256(i3d) != first and is_uncalibrated(i3d)
+    assert file_sha256(lpips) == get_spec("lpips-vgg-lin").sha256
+
+    i3d.write_bytes(b"the user's")  # copied over init-random's file: no longer the file it recorded
+    with pytest.raises(A2BenchError, match="refusing to overwrite weights that init-random did not write"):
+        init_random(folder, 2, ["i3d-kinetics400"])
+    assert i3d.read_bytes() == b"the user's"

@@ -81,6 +81,24 @@ def test_report_keeps_every_number_whole_at_80_columns_through_a_pipe(tmp_path: 
     assert result.stderr.splitlines() == [f"skipped lpips: {reason}"]  # once for both methods, never re-wrapped
 
 
+def test_a_skipped_metric_names_every_missing_weights_file_in_one_fetch_command(tmp_path: Path,
+                                                                                folders: tuple[Path, Path]) -> None:
+    pred, gt, weights = *folders, tmp_path / "weights"
+
+    def skip_line() -> str:
+        scored = run_cli("evaluate", "--pred", pred, "--gt", gt, "--metrics", "psnr,lpips", "--weights-dir", weights)
+        assert scored.returncode == 0, scored.stderr
+        (line,) = [line for line in scored.stderr.splitlines() if line.startswith("skipped lpips:")]
+        return line
+
+    assert skip_line() == (f"skipped lpips: {weights}: weights 'vgg16' (vgg16-397923af.pth) and 'lpips-vgg-lin' "
+                           "(lpips-v0.1-vgg.pth) are not in this folder — run `a2bench weights fetch vgg16 "
+                           f"lpips-vgg-lin --dir {weights}`")
+    assert run_cli("weights", "fetch", "lpips-vgg-lin", "--dir", weights).returncode == 0
+    assert skip_line() == (f"skipped lpips: {weights / 'vgg16-397923af.pth'}: weights 'vgg16' (vgg16-397923af.pth) "
+                           f"are not in {weights} — run `a2bench weights fetch vgg16 --dir {weights}`")
+
+
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
