@@ -22,11 +22,14 @@ Needs the `bench` extra (clean-fid): pip install -e '.[bench]'.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import platform
 import resource
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -209,6 +212,50 @@ def reference_lpips(pred_files: list[Path], gt_files: list[Path], protocol: str,
                               for p, g in zip(pred_files, gt_files, strict=True)]))
 
 
+def scipy_sqrtm_shim() -> list[str]:
+    """Give pytorch-fid and clean-fid, and only them, the `scipy.linalg.sqrtm(A, disp=False)` they call when the
+    installed SciPy no longer has `disp` (removed in SciPy 1.18): the same root and the error estimate SciPy
+    returned with it, ‖X·X − A‖²_F / ‖A‖_F. The reference packages stay as published; scipy.linalg itself is not
+    changed. Returns a note for the results when the shim is used, nothing otherwise."""
+    import inspect
+    import types
+
+    import scipy
+    from cleanfid import fid as cleanfid
+    from pytorch_fid import fid_score
+    from scipy import linalg
+
+    try:
+        has_disp = "disp" in inspect.signature(linalg.sqrtm).parameters
+    except (TypeError, ValueError):  # no signature to read: ask the function itself
+        try:
+            linalg.sqrtm(np.eye(2), disp=False)
+            has_disp = True
+        except TypeError:
+            has_disp = False
+    if has_disp:
+        return []
+
+    def sqrtm(matrix: object, disp: bool = True, **options: object) -> object:
+        root = linalg.sqrtm(matrix, **options)
+        if disp:
+            return root
+        try:  # SciPy ≤ 1.17's error estimate, returned with the root when disp=False
+            error = linalg.norm(root @ root - matrix, "fro") ** 2 / linalg.norm(matrix, "fro")
+        except ValueError:  # NaNs in the matrix
+            error = np.inf
+        return root, error
+
+    proxy = types.ModuleType("scipy.linalg", "scipy.linalg with sqrtm(A, disp=False) for the reference packages")
+    proxy.__dict__.update({k: v for k, v in vars(linalg).items() if not k.startswith("__")})
+    proxy.sqrtm = sqrtm
+    for module in (fid_score, cleanfid):
+        module.linalg = proxy
+    return [f"SciPy {scipy.__version__} has no sqrtm(disp=...): pytorch-fid and clean-fid called through a shim "
+            "that returns (root, error estimate) as SciPy <= 1.17 did (benchmarks/bench_evaluate.py "
+            "scipy_sqrtm_shim)"]
+
+
 def reference_fid(pred_flat: Path, gt_flat: Path, protocol: str, weights: Path, device: str) -> float:
     """clean-fid's compute_fid in "clean" mode (animatex-paper, DisCo's metric script), or pytorch-fid's entry
     point (a2bench-v1), over two flat folders of frames; pytorch-fid's Inception with the benchmark's weights."""
@@ -263,9 +310,17 @@ def reference_video_features(folders: list[Path], protocol: str, weights: Path, 
 
 def run_reference(work: Path, method: str, protocol: str, device: str) -> dict:
     """The reference pipeline: PNG frames on disk, then one pass per metric as the reference code does it."""
+    # OpenCV before decord: decord loads its bundled zlib 1.2.3 into the global namespace, and an OpenCV loaded
+    # after it neither reads nor writes PNG ("libpng error: bad parameters to zlib"; the reference reads the
+    # frames with cv2.imread, and a2bench's decoder is decord wherever it is installed).
+    import cv2  # noqa: F401
+
     from a2bench.metrics.frechet import frechet_distance_features
 
-    weights, frames, stages = work / "weights", work / "reference_frames", Stages()
+    weights, frames = work / "weights", work / "reference_frames"
+    shutil.rmtree(frames, ignore_errors=True)  # another protocol's (or a stopped) run on the same workload
+    compatibility = scipy_sqrtm_shim()
+    stages = Stages()
     for kind in (method, "gt"):
         for video in sorted((work / kind).glob("*.mp4")):
             _frames_to_disk(video, frames / kind / video.stem)
@@ -286,7 +341,7 @@ def run_reference(work: Path, method: str, protocol: str, device: str) -> dict:
     ddof = {"fvd": 1 if protocol == "animatex-paper" else 0, "fid_vid": 1}
     values.update({name: frechet_distance_features(pred[name], gt[name], ddof=ddof[name]) for name in pred})
     stages.done("fvd+fid_vid")
-    return {"values": values, "stages": stages.seconds}
+    return {"values": values, "stages": stages.seconds, **({"compatibility": compatibility} if compatibility else {})}
 
 
 def child(args: argparse.Namespace) -> None:
@@ -311,16 +366,45 @@ def child(args: argparse.Namespace) -> None:
                       "peak_gpu_mb": gpu_peak, **outcome}))
 
 
-def phase(name: str, work: Path, args: argparse.Namespace) -> dict:
+class PhaseError(RuntimeError):
+    """A phase's process failed or ran past its time limit; `stderr` is the tail of what it wrote there."""
+
+    def __init__(self, message: str, stderr: str = "", timed_out: bool = False) -> None:
+        super().__init__(f"{message}:\n{stderr}" if stderr else message)
+        self.summary, self.stderr, self.timed_out = message, stderr, timed_out
+
+    def one_line(self) -> str:
+        """The phase's own last error line (e.g. `TypeError: …`) after the summary; the summary alone for a phase
+        stopped at its time limit, or one that wrote nothing."""
+        lines = [line.strip() for line in self.stderr.splitlines() if line.strip()]
+        return f"{self.summary}: {lines[-1]}" if lines and not self.timed_out else self.summary
+
+
+def phase(name: str, work: Path, args: argparse.Namespace, timeout: float | None = None) -> dict:
+    """Run one phase in a fresh process; with `timeout`, the process and every process it started are killed
+    after that many seconds and PhaseError says so."""
     command = [sys.executable, __file__, "--phase", name, "--work", str(work), "--device", args.device,
                "--protocol", args.protocol, "--batch-size", str(args.batch_size), "--workers", str(args.workers),
                "--videos", str(args.videos), "--frames", str(args.frames), "--size", str(args.size)]
     if args.width:
         command += ["--width", str(args.width)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"phase {name} failed:\n{result.stderr[-4000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # the phase and its worker processes
+        try:
+            _, stderr = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:  # a process outside the group still holds the pipes
+            process.kill()
+            stderr = ""
+        raise PhaseError(f"phase {name} killed at its time limit of {timeout:.0f} s",
+                         stderr[-4000:], timed_out=True) from None
+    if process.returncode != 0:
+        raise PhaseError(f"phase {name} failed (exit status {process.returncode})", stderr[-4000:])
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def parser() -> argparse.ArgumentParser:
@@ -417,6 +501,7 @@ def write_report(args: argparse.Namespace, results: dict[str, dict]) -> None:
     width_option = f" --width {args.width}" if args.width else ""
     device = torch.cuda.get_device_name() if args.device.startswith("cuda") else platform.processor() or "cpu"
     execution = results.get("ours-first", {}).get("execution", {})
+    shims = "".join(f"\nCompatibility: {note}." for note in results.get("reference", {}).get("compatibility", []))
     section = f"""
 ## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — {args.videos} videos × {args.frames} frames at \
 {args.width or args.size}×{args.size} (W×H), {args.device}, protocol {args.protocol}
@@ -425,7 +510,7 @@ Machine: {platform.platform()}, {device}, {os.cpu_count()} cores, torch {torch._
 {args.workers} host worker processes; execution {json.dumps(execution)}. Command: \
 `python benchmarks/bench_evaluate.py --videos {args.videos} --frames {args.frames} --size {args.size}\
 {width_option} --device {args.device} --protocol {args.protocol} --workers {args.workers} --phases {args.phases}`.
-Weights: random-initialised (UNCALIBRATED values; timings are real).
+Weights: random-initialised (UNCALIBRATED values; timings are real).{shims}
 
 | phase | seconds | videos/s | peak RSS (MB) | peak GPU (MB) |
 | --- | ---: | ---: | ---: | ---: |
