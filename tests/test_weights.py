@@ -294,6 +294,9 @@ def test_weights_commands_take_weights_dir_like_evaluate(tmp_path: Path) -> None
         assert f"Weights in {folder}" in run_cli("weights", "list", option, folder).stdout
     written = run_cli("weights", "init-random", "--weights-dir", tmp_path / "random", "--only", "lpips-alex-lin")
     assert written.returncode == 0 and (tmp_path / "random" / "lpips-v0.1-alex.pth").is_file(), written.stderr
+    # the lpips layers are copied as published: nothing is random, so nothing is said to be listed as uncalibrated
+    assert "lpips-alex-lin: copied as the lpips package ships them" in written.stdout
+    assert "listed in" not in written.stdout and not (tmp_path / "random" / "uncalibrated.json").exists()
 
 
 # ---------------------------------------------------------------- init-random

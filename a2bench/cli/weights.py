@@ -180,4 +180,8 @@ def init_random(directory: Annotated[Path, typer.Option("--weights-dir", "--dir"
         written = write_random(directory, seed, names, on_file=lambda _name: advance())
     for name, file in written.items():
         say(f"{name}: {file}")
-    say(f"uncalibrated weights (seed {seed}) listed in {directory / UNCALIBRATED_FILE}")
+    copied = [name for name in written if WEIGHTS[name].package_file]
+    if len(copied) < len(written):
+        say(f"uncalibrated weights (seed {seed}) listed in {directory / UNCALIBRATED_FILE}")
+    if copied:
+        say(f"{', '.join(copied)}: copied as the lpips package ships them (published weights, not random)")
